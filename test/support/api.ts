@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, waitFor } from './ports.js';
+import type { RedisPair } from './redis.js';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+
+/** Writes a password file the way Kubernetes mounts the Secret, in a scratch folder. */
+export function passwordFile(password: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'journal-secret-')), 'passwd');
+  writeFileSync(file, password, { mode: 0o400 });
+  return file;
+}
+
+/** The env the API needs to talk to a test Redis pair (what the Deployment gives it in Kubernetes). */
+export function redisEnv(redis: RedisPair): Record<string, string> {
+  return {
+    REDIS_WRITE_URL: redis.primary.url,
+    REDIS_READ_URL: redis.replica.url,
+    REDIS_PASSWORD_FILE: passwordFile(redis.password),
+  };
+}
+
+/** A running `node dist/main.js` (build first: `npm run build`), as the container runs it. */
+export class ApiProcess {
+  output = '';
+  readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    child.stdout?.on('data', (d) => (this.output += d));
+    child.stderr?.on('data', (d) => (this.output += d));
+    this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Spawns the API; `env` replaces the inherited Redis/Journal settings. Does not wait. */
+  static spawn(env: Record<string, string>, options: { cwd?: string; main?: string } = {}): ApiProcess {
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(PORT|JOURNAL_|REDIS_|NODE_ENV|LOG_|RATE_|METRICS_|TRUST_|CORS_)/.test(k)),
+    );
+    const port = Number(env.PORT ?? 0);
+    const child = spawn(process.execPath, [options.main ?? 'dist/main.js'], {
+      cwd: options.cwd ?? repoRoot,
+      env: { ...inherited, ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new ApiProcess(child, port);
+  }
+
+  /** Spawns the API on a free port and waits for `/healthz/ready` to answer 200. */
+  static async start(env: Record<string, string>, options: { cwd?: string; main?: string } = {}): Promise<ApiProcess> {
+    const port = env.PORT ? Number(env.PORT) : await freePort();
+    const api = ApiProcess.spawn({ ...env, PORT: String(port) }, options);
+    let exitCode: number | null | undefined;
+    void api.exited.then((code) => (exitCode = code));
+    await waitFor(`the API to be ready\n${api.output}`, async () => {
+      if (exitCode !== undefined) throw new Error(`the API exited with ${exitCode}: ${api.output}`);
+      const res = await fetch(`${api.url}/healthz/ready`).catch(() => undefined);
+      return res?.status === 200 ? true : undefined;
+    }, 15_000);
+    return api;
+  }
+
+  /** SIGTERM, then the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    return this.exited;
+  }
+}

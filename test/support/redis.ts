@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort, waitFor } from './ports.js';
+
+/** One real `redis-server` process on a free port, with its own data folder (AOF on). */
+export class RedisNode {
+  private process?: ChildProcess;
+
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    readonly dir: string,
+    private readonly args: string[],
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.process !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.process) return;
+    const child = spawn('redis-server', ['--port', String(this.port), '--dir', this.dir, ...this.args], {
+      stdio: 'ignore',
+    });
+    this.process = child;
+    child.once('exit', () => {
+      if (this.process === child) this.process = undefined;
+    });
+    await waitFor(`${this.name} to answer PING`, async () => ((await this.command('PING')) === 'PONG' ? true : undefined));
+  }
+
+  /** Stops the server: SIGKILL simulates a crash, SIGTERM a clean shutdown (AOF is fsynced either way). */
+  async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.process;
+    if (!child) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+  }
+
+  /** Suspends the server without closing its sockets: a Redis that hangs. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
+  /** Runs one command on a short-lived connection. */
+  async command(name: string, ...args: (string | number)[]): Promise<unknown> {
+    const password = this.args[this.args.indexOf('--requirepass') + 1];
+    const client = new Redis({
+      port: this.port,
+      host: '127.0.0.1',
+      password,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 1000,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return await client.call(name, ...args);
+    } finally {
+      client.disconnect();
+    }
+  }
+}
+
+export interface RedisPair {
+  password: string;
+  primary: RedisNode;
+  replica: RedisNode;
+  /** Waits until the replica's link to the primary is up and it has caught up. */
+  waitForSync(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A primary and a replica with a password on both (`--requirepass`, `--masterauth`), AOF on,
+ * the shape of the StatefulSet in kustomize/ on free ports.
+ */
+export async function startRedisPair(password = `pw-${Math.random().toString(36).slice(2)}`): Promise<RedisPair> {
+  const [primaryPort, replicaPort] = [await freePort(), await freePort()];
+  const common = ['--bind', '127.0.0.1', '--requirepass', password, '--masterauth', password,
+    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no'];
+  const root = mkdtempSync(join(tmpdir(), 'journal-redis-'));
+  const mk = (name: string) => mkdtempSync(join(root, `${name}-`));
+  const primary = new RedisNode('primary', primaryPort, mk('primary'), common);
+  const replica = new RedisNode('replica', replicaPort, mk('replica'),
+    [...common, '--replicaof', '127.0.0.1', String(primaryPort)]);
+  await primary.start();
+  await replica.start();
+  const pair: RedisPair = {
+    password,
+    primary,
+    replica,
+    async waitForSync() {
+      await waitFor('the replica to sync', async () => {
+        const info = String(await replica.command('INFO', 'replication'));
+        if (!info.includes('master_link_status:up')) return undefined;
+        const primaryOffset = /master_repl_offset:(\d+)/.exec(String(await primary.command('INFO', 'replication')))?.[1];
+        const replicaOffset = /slave_repl_offset:(\d+)/.exec(info)?.[1];
+        return primaryOffset === replicaOffset ? true : undefined;
+      });
+    },
+    async stop() {
+      await Promise.all([primary.stop(), replica.stop()]);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  await pair.waitForSync();
+  return pair;
+}
