@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { AppConfigModule } from './config/config.module.js';
+import { HealthModule } from './health/health.module.js';
+import { JournalModule } from './journal/journal.module.js';
+import { RedisModule } from './redis/redis.module.js';
+
+@Module({
+  imports: [AppConfigModule, RedisModule, JournalModule, HealthModule],
+})
+export class AppModule {}

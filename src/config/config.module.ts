@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { envSchema } from './env.schema.js';
+import { journalConfig } from './journal.config.js';
+import { redisConfig } from './redis.config.js';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true, // twelve-factor: the Deployment's env is the only source
+      validationSchema: envSchema,
+      load: [journalConfig, redisConfig],
+    }),
+  ],
+})
+export class AppConfigModule {}

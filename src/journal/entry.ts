@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+export interface Entry {
+  id: string;
+  text: string;
+  createdAt: string;
+}
+
+export interface EntryPage {
+  entries: Entry[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+export const MAX_TEXT_CODE_POINTS = 10_000;
+export const MAX_PAGE = 1_000_000_000;
+
+/** Strict: an `id`, `createdAt` or any other field a client sends is rejected, never stored. */
+export const newEntrySchema = z.strictObject(
+  {
+    text: z
+      .string({ error: (issue) => (issue.input === undefined ? 'text is required' : 'text must be a string') })
+      .refine((text) => text.trim() !== '', { error: 'text must not be blank' })
+      .refine((text) => text.isWellFormed(), { error: 'text must be valid Unicode (it has a lone surrogate)' })
+      // Code points, not UTF-16 units: an emoji counts as one character.
+      .refine((text) => countCodePoints(text) <= MAX_TEXT_CODE_POINTS, {
+        error: (issue) =>
+          `text must be at most ${MAX_TEXT_CODE_POINTS} characters, got ${countCodePoints(String(issue.input))}`,
+      }),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: only "text" is accepted`
+        : 'the body must be a JSON object like {"text": "..."}',
+  },
+);
+
+export type NewEntry = z.infer<typeof newEntrySchema>;
+
+/** `?page=` as the client typed it: digits only, once. */
+export const pageSchema = z
+  .unknown()
+  .transform((value, ctx) => {
+    if (value === undefined) return 1;
+    if (Array.isArray(value)) {
+      ctx.addIssue({ code: 'custom', message: 'page must be given once' });
+      return z.NEVER;
+    }
+    if (typeof value !== 'string' || !/^[1-9]\d*$/.test(value) || Number(value) > MAX_PAGE) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `page must be a whole number from 1 to ${MAX_PAGE}, got ${JSON.stringify(value)}`,
+      });
+      return z.NEVER;
+    }
+    return Number(value);
+  });
+
+export function countCodePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** Ids are opaque to clients; inside they are the entry's sorted-set score, a safe integer. */
+export function parseId(id: string): number | undefined {
+  if (!/^[1-9]\d{0,15}$/.test(id)) return undefined;
+  const value = Number(id);
+  return Number.isSafeInteger(value) ? value : undefined;
+}

@@ -1,0 +1,51 @@
+import { ConsoleLogger, Logger, StandardSchemaValidationPipe, BadRequestException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import { startupErrorLine } from './config/config-error.js';
+import { ProblemFilter } from './problem/problem.filter.js';
+
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+async function bootstrap(): Promise<void> {
+  // __proto__ and constructor.prototype keys are dropped while parsing, so they can never reach the store.
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, onProtoPoisoning: 'remove', onConstructorPoisoning: 'remove' });
+  // Only JSON bodies: without this, Fastify would also accept text/plain and a wrong type would not be a 415.
+  adapter.getInstance().removeContentTypeParser('text/plain');
+
+  // Nest's own logger stays off until start-up succeeded: a bad setting is one line, not a stack trace.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger: false, abortOnError: false });
+  app.useLogger(new ConsoleLogger({ json: process.env.NODE_ENV === 'production' }));
+
+  const logger = new Logger('Journal');
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(
+    new StandardSchemaValidationPipe({
+      exceptionFactory: (issues) => new BadRequestException(issues.map((issue) => issue.message).join('; ')),
+    }),
+  );
+
+  const port = Number(app.get(ConfigService).getOrThrow<string>('PORT'));
+  await app.listen(port, '0.0.0.0');
+  logger.log(`listening on port ${port}`);
+
+  // Nest's enableShutdownHooks re-raises the signal (exit 143); Kubernetes expects a clean 0 after draining.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal}: finishing requests in flight`);
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(`shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+bootstrap().catch((error: unknown) => {
+  console.error(startupErrorLine(error) ?? `Start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

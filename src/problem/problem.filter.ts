@@ -1,0 +1,43 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ProblemException, type Problem } from './problem.js';
+
+const STATUS_TEXT: Record<number, string> = Object.fromEntries(
+  Object.entries(HttpStatus)
+    .filter(([, code]) => typeof code === 'number')
+    .map(([name, code]) => [code, name.charAt(0) + name.slice(1).toLowerCase().replaceAll('_', ' ')]),
+);
+
+/** Fastify's body-parsing errors reach us as HttpExceptions with terse texts; these say what to do. */
+const CLEARER_DETAILS: Record<number, string> = {
+  413: 'the request body is larger than the 64 KiB limit',
+  415: 'Content-Type must be application/json',
+};
+
+/** Turns any error into problem+json; unexpected ones are logged and never shown to the client. */
+function toProblem(error: unknown, logger: Logger): { problem: Problem; headers: Record<string, string> } {
+  if (error instanceof ProblemException) return { problem: error.toProblem(), headers: error.headers };
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    return { problem: basic(status, CLEARER_DETAILS[status] ?? error.message), headers: {} };
+  }
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return { problem: basic(500, 'Something went wrong on our side; it has been logged'), headers: {} };
+}
+
+function basic(status: number, detail: string): Problem {
+  return { type: 'about:blank', title: STATUS_TEXT[status] ?? 'Error', status, detail };
+}
+
+function sendProblem(reply: FastifyReply, { problem, headers }: ReturnType<typeof toProblem>): void {
+  void reply.status(problem.status).headers(headers).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    sendProblem(host.switchToHttp().getResponse<FastifyReply>(), toProblem(error, this.logger));
+  }
+}

@@ -1,0 +1,46 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+/** RFC 9457 problem details, the body of every 4xx/5xx. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  [extension: string]: unknown;
+}
+
+const TYPE_BASE = 'https://journal.example/problems/';
+
+/** An HTTP error with a specific problem type, a human `detail`, and optional extension members. */
+export class ProblemException extends HttpException {
+  constructor(
+    status: HttpStatus,
+    readonly slug: string,
+    readonly title: string,
+    detail: string,
+    readonly extensions: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail, status);
+  }
+
+  toProblem(): Problem {
+    return { type: TYPE_BASE + this.slug, title: this.title, status: this.getStatus(), detail: this.message, ...this.extensions };
+  }
+}
+
+/** Redis is unreachable: clients should retry soon, the API heals by itself. */
+export class StorageUnavailableException extends ProblemException {
+  constructor() {
+    super(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'storage-unavailable',
+      'Storage unavailable',
+      'The journal cannot reach its storage right now; try again in a moment',
+      {},
+      { 'Retry-After': '1' },
+    );
+  }
+}
+
+
