@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Two images from one file:
+#   docker build -t journal-api .                            (the API, the default target)
+#   docker build --target fileserver -t journal-fileserver . (NGINX with the web UI)
+ARG NODE_IMAGE=node:22.21.1-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY src ./src
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS runtime-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM ${NODE_IMAGE} AS api
+ENV NODE_ENV=production PORT=8080
+WORKDIR /app
+COPY --from=runtime-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# The image's unprivileged "node" user (uid 1000); Kubernetes runs it with runAsNonRoot.
+USER 1000:1000
+EXPOSE 8080
+CMD ["node", "dist/main.js"]
