@@ -2,7 +2,8 @@
 # Two images from one file:
 #   docker build -t journal-api .                            (the API, the default target)
 #   docker build --target fileserver -t journal-fileserver . (NGINX with the web UI)
-ARG NODE_IMAGE=node:22.21.1-bookworm-slim
+# Node 24 is the active LTS line; pinned to a patch release (bump deliberately, e.g. with Renovate).
+ARG NODE_IMAGE=node:24.9.0-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
