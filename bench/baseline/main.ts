@@ -1,0 +1,19 @@
+import { envSchema } from '../../src/config/env.schema.js';
+import { journalConfig } from '../../src/config/journal.config.js';
+import { redisConfig } from '../../src/config/redis.config.js';
+import { createRedisClient } from '../../src/redis/redis-client.factory.js';
+import { createBaseline } from './server.js';
+
+// The API's environment contract, read by the API's own schema and config factories.
+for (const [name, value] of Object.entries(envSchema.parse(process.env))) {
+  if (value !== undefined) process.env[name] = value;
+}
+const config = journalConfig();
+const redis = redisConfig();
+
+const server = createBaseline({
+  writer: createRedisClient('writer', redis.writeUrl, redis.password),
+  reader: createRedisClient('reader', redis.readUrl, redis.password),
+  config,
+});
+server.listen(config.port, '0.0.0.0', () => console.log(`baseline listening on port ${config.port}`));
