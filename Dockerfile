@@ -4,6 +4,8 @@
 #   docker build --target fileserver -t journal-fileserver . (NGINX with the web UI)
 # Node 24 is the active LTS line; pinned to a patch release (bump deliberately, e.g. with Renovate).
 ARG NODE_IMAGE=node:24.9.0-bookworm-slim
+# NGINX stable line, unprivileged variant (runs as uid 101, listens on 8080); pinned like Node.
+ARG NGINX_IMAGE=nginxinc/nginx-unprivileged:1.30.6-alpine
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -17,6 +19,20 @@ FROM ${NODE_IMAGE} AS runtime-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
+
+# The web UI: static files built from web/ (reuses the build stage's node_modules).
+FROM build AS web-build
+COPY web ./web
+RUN npm run build:web
+
+FROM ${NGINX_IMAGE} AS fileserver
+# Only our files in the web root (the image ships a sample index.html and 50x.html).
+USER root
+RUN rm -rf /usr/share/nginx/html/*
+USER 101
+COPY kustomize/base/fileserver/default.conf /etc/nginx/conf.d/default.conf
+COPY --from=web-build /app/web/dist /usr/share/nginx/html
+EXPOSE 8080
 
 FROM ${NODE_IMAGE} AS api
 ENV NODE_ENV=production PORT=8080

@@ -1,0 +1,214 @@
+// The journal page: plain DOM, entries always set as text (textContent), never as HTML.
+import { api, ApiError, type Entry, type EntryPage } from './api.js';
+import { counter, excerpt, formatDate, pageCount, pageFromQuery, pageSummary, textProblem } from './format.js';
+
+function byId<T extends HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`#${id} is missing from index.html`);
+  return element as T;
+}
+
+const form = byId<HTMLFormElement>('new-entry');
+const textarea = byId<HTMLTextAreaElement>('entry-text');
+const counterText = byId('entry-counter');
+const formError = byId('form-error');
+const saveButton = byId<HTMLButtonElement>('save');
+const heading = byId('entries-heading');
+const status = byId('status');
+const listError = byId('list-error');
+const listErrorText = byId('list-error-text');
+const loading = byId('loading');
+const empty = byId('empty');
+const list = byId<HTMLOListElement>('entries');
+const pager = byId('pager');
+const pageInfo = byId('page-info');
+const newer = byId<HTMLButtonElement>('newer');
+const older = byId<HTMLButtonElement>('older');
+const dialog = byId<HTMLDialogElement>('confirm-delete');
+const dialogText = byId('confirm-text');
+
+let current: EntryPage = { entries: [], page: pageFromQuery(location.search), pageSize: 10, total: 0 };
+let inFlight: AbortController | undefined;
+let saving = false;
+
+// ---- the list -------------------------------------------------------------------------------
+
+function entryItem(entry: Entry): HTMLLIElement {
+  const item = document.createElement('li');
+  const article = document.createElement('article');
+  const time = document.createElement('time');
+  time.dateTime = entry.createdAt;
+  time.textContent = formatDate(entry.createdAt);
+  const text = document.createElement('p');
+  text.className = 'text';
+  text.textContent = entry.text;
+  const remove = document.createElement('button');
+  remove.type = 'button';
+  remove.className = 'delete';
+  remove.textContent = 'Delete';
+  // Each button names its entry for screen readers, which list buttons out of context.
+  remove.setAttribute('aria-label', `Delete entry from ${time.textContent}`);
+  remove.addEventListener('click', () => confirmDelete(entry));
+  article.append(time, text, remove);
+  item.append(article);
+  return item;
+}
+
+function render(result: EntryPage): void {
+  current = result;
+  list.replaceChildren(...result.entries.map(entryItem));
+  empty.hidden = result.total > 0;
+  const pages = pageCount(result.total, result.pageSize);
+  pager.hidden = pages <= 1;
+  pageInfo.textContent = pageSummary(result.page, result.pageSize, result.total);
+  newer.disabled = result.page <= 1;
+  older.disabled = result.page >= pages;
+}
+
+function showListError(message: string): void {
+  list.replaceChildren();
+  empty.hidden = true;
+  pager.hidden = true;
+  listErrorText.textContent = message;
+  listError.hidden = false;
+}
+
+/** Loads a page; `announce` is said (aria-live) once it is shown. Older responses are dropped. */
+async function load(page: number, announce = ''): Promise<boolean> {
+  inFlight?.abort();
+  const controller = new AbortController();
+  inFlight = controller;
+  list.setAttribute('aria-busy', 'true');
+  // Only a slow answer shows "Loading…", so fast ones do not flicker.
+  const showLoading = setTimeout(() => (loading.hidden = false), 200);
+  try {
+    let result = await api.list(page, controller.signal);
+    // The page emptied (deletes elsewhere): show the last page that has entries.
+    const last = pageCount(result.total, result.pageSize);
+    if (result.entries.length === 0 && page > last) result = await api.list(last, controller.signal);
+    listError.hidden = true;
+    render(result);
+    if (result.page !== pageFromQuery(location.search)) {
+      history.replaceState(null, '', result.page === 1 ? location.pathname : `?page=${result.page}`);
+    }
+    status.textContent = announce;
+    return true;
+  } catch (error) {
+    if (controller.signal.aborted) return false;
+    status.textContent = '';
+    showListError(error instanceof ApiError ? error.message : String(error));
+    return false;
+  } finally {
+    clearTimeout(showLoading);
+    if (inFlight === controller) {
+      loading.hidden = true;
+      list.removeAttribute('aria-busy');
+    }
+  }
+}
+
+async function goTo(page: number, from: HTMLButtonElement): Promise<void> {
+  history.pushState(null, '', page === 1 ? location.pathname : `?page=${page}`);
+  if (!(await load(page))) return;
+  status.textContent = pageInfo.textContent;
+  // Keep focus on the pressed button; at the first or last page it is disabled, so use the other one.
+  if (from.disabled) (from === older ? newer : older).focus();
+}
+
+newer.addEventListener('click', () => void goTo(current.page - 1, newer));
+older.addEventListener('click', () => void goTo(current.page + 1, older));
+byId('retry').addEventListener('click', async () => {
+  if (await load(current.page)) heading.focus();
+});
+window.addEventListener('popstate', () => void load(pageFromQuery(location.search)));
+
+// ---- adding ---------------------------------------------------------------------------------
+
+function updateCounter(): void {
+  const { label, over } = counter(textarea.value);
+  counterText.textContent = label;
+  counterText.classList.toggle('over', over);
+  textarea.setAttribute('aria-invalid', String(over));
+}
+
+function showFormError(message: string): void {
+  formError.textContent = message;
+  textarea.setAttribute('aria-invalid', 'true');
+  textarea.focus();
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if (saving) return;
+  const text = textarea.value;
+  const problem = textProblem(text);
+  if (problem) return showFormError(problem);
+  saving = true;
+  saveButton.setAttribute('aria-disabled', 'true');
+  saveButton.textContent = 'Saving…';
+  try {
+    await api.create(text);
+    textarea.value = '';
+    formError.textContent = '';
+    updateCounter();
+    // The new entry is the newest: show page 1, where it is on top.
+    if (current.page !== 1) history.pushState(null, '', location.pathname);
+    await load(1, 'Entry saved.');
+  } catch (error) {
+    showFormError(error instanceof ApiError ? error.message : String(error));
+  } finally {
+    saving = false;
+    saveButton.removeAttribute('aria-disabled');
+    saveButton.textContent = 'Save entry';
+  }
+});
+
+textarea.addEventListener('input', () => {
+  formError.textContent = '';
+  updateCounter();
+});
+textarea.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+if (/Mac|iPhone|iPad/.test(navigator.userAgent)) byId('entry-help').textContent = '⌘+Enter saves';
+
+// ---- deleting (after a confirmation) --------------------------------------------------------
+
+function confirmDelete(entry: Entry): void {
+  dialogText.textContent = excerpt(entry.text, 120);
+  dialog.returnValue = '';
+  dialog.addEventListener(
+    'close',
+    () => {
+      if (dialog.returnValue === 'delete') void remove(entry);
+    },
+    { once: true },
+  );
+  // Modal: focus moves to Cancel (autofocus), Escape cancels, focus returns to the button on close.
+  dialog.showModal();
+}
+
+byId('confirm-cancel').addEventListener('click', () => dialog.close('cancel'));
+byId('confirm-ok').addEventListener('click', () => dialog.close('delete'));
+
+async function remove(entry: Entry): Promise<void> {
+  try {
+    await api.remove(entry.id);
+  } catch (error) {
+    // Already gone (deleted elsewhere): the reader's wish is fulfilled.
+    if (!(error instanceof ApiError && error.status === 404)) {
+      showListError(error instanceof ApiError ? error.message : String(error));
+      heading.focus();
+      return;
+    }
+  }
+  await load(current.page, 'Entry deleted.');
+  // The pressed button is gone with its entry: continue from the list's heading.
+  heading.focus();
+}
+
+updateCounter();
+void load(current.page);
