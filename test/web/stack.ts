@@ -1,0 +1,83 @@
+// The local journal stack for the web tests, the same shape bin/up runs: a real Redis pair, the
+// real API (dist/main.js) and a real NGINX with the config web/stack/nginx.mjs generates from the
+// Kubernetes file server's block, all on free ports.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { webRoot, writeLocalNginxConf } from '../../web/stack/nginx.mjs';
+import { ApiProcess, redisEnv } from '../support/api.js';
+import { freePort, waitFor } from '../support/ports.js';
+import { startRedisPair, type RedisPair } from '../support/redis.js';
+
+const NGINX_BIN = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+
+export class Nginx {
+  output = '';
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+    readonly url: string,
+  ) {
+    child.stderr?.on('data', (d) => (this.output += d));
+  }
+
+  /** NGINX in front of the API at `apiUrl`, serving web/dist, like bin/up does. */
+  static async start(apiUrl: string): Promise<Nginx> {
+    if (!existsSync(join(webRoot, 'index.html'))) throw new Error('web/dist is not built: run `npm run build:web` first');
+    const dir = mkdtempSync(join(tmpdir(), 'journal-nginx-'));
+    const port = await freePort();
+    const conf = writeLocalNginxConf({ dir, port, apiUrl });
+    const child = spawn(NGINX_BIN, ['-e', join(dir, 'error.log'), '-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const nginx = new Nginx(child, dir, `http://127.0.0.1:${port}`);
+    await waitFor(`NGINX to serve ${nginx.url}/`, async () => {
+      if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${nginx.output}`);
+      const res = await fetch(`${nginx.url}/`).catch(() => undefined);
+      return res?.status === 200 ? true : undefined;
+    });
+    return nginx;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((r) => this.child.once('exit', r));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface WebStack {
+  /** Where a browser opens the journal (NGINX). */
+  url: string;
+  redis: RedisPair;
+  api: ApiProcess;
+  nginx: Nginx;
+  stop(): Promise<void>;
+}
+
+export async function startWebStack(env: Record<string, string> = {}): Promise<WebStack> {
+  const redis = await startRedisPair();
+  const api = await ApiProcess.start({ ...redisEnv(redis), ...env }).catch(async (error: unknown) => {
+    await redis.stop();
+    throw error;
+  });
+  const nginx = await Nginx.start(api.url).catch(async (error: unknown) => {
+    await api.stop();
+    await redis.stop();
+    throw error;
+  });
+  return {
+    url: nginx.url,
+    redis,
+    api,
+    nginx,
+    async stop() {
+      await nginx.stop();
+      await api.stop();
+      await redis.stop();
+    },
+  };
+}
