@@ -1,0 +1,239 @@
+import { containers, find, sameNamespace, selects, workloads, type K8sObject } from './manifests.js';
+import { schemaProblems } from './schema.js';
+
+/**
+ * Checks on a whole rendering. Each returns the problems it finds, one line each, so a test can
+ * show them all at once, and a negative test can show that a broken manifest is caught.
+ */
+export type Check = (objects: K8sObject[]) => string[];
+
+export const checkSchema: Check = (objects) => objects.flatMap(schemaProblems);
+
+/** Every Service selects at least one pod template, and each target port is a port of those pods. */
+export const checkServices: Check = (objects) =>
+  objects
+    .filter((o) => o.kind === 'Service' && o.spec?.selector)
+    .flatMap((service) => {
+      const pods = workloads(objects).filter(
+        ({ object, template }) => sameNamespace(object, service) && selects(service.spec.selector, template.metadata?.labels),
+      );
+      if (pods.length === 0) return [`Service/${service.metadata.name}: its selector matches no pod template`];
+      return (service.spec.ports ?? []).flatMap((port: any) => {
+        const target = port.targetPort ?? port.port;
+        return pods
+          .filter(({ template }) => !containerPort(template.spec, target))
+          .map(({ object }) => `Service/${service.metadata.name}: target port ${target} is not a port of ${object.kind}/${object.metadata.name}`);
+      });
+    });
+
+/** Every Ingress backend is an existing Service and one of its ports; every TLS host has a rule. */
+export const checkIngresses: Check = (objects) =>
+  objects
+    .filter((o) => o.kind === 'Ingress')
+    .flatMap((ingress) => {
+      const where = `Ingress/${ingress.metadata.name}`;
+      const backends = [
+        ...(ingress.spec.defaultBackend ? [ingress.spec.defaultBackend] : []),
+        ...(ingress.spec.rules ?? []).flatMap((rule: any) => (rule.http?.paths ?? []).map((path: any) => path.backend)),
+      ];
+      const hosts = new Set((ingress.spec.rules ?? []).map((rule: any) => rule.host));
+      return [
+        ...backends.flatMap(({ service: backend }) => {
+          const service = find(objects, 'Service', backend.name, ingress.metadata.namespace);
+          if (!service) return [`${where}: backend Service ${backend.name} does not exist`];
+          const port = (service.spec.ports ?? []).find(
+            (p: any) => (backend.port.number !== undefined ? p.port === backend.port.number : p.name === backend.port.name),
+          );
+          return port ? [] : [`${where}: Service ${backend.name} has no port ${backend.port.number ?? backend.port.name}`];
+        }),
+        ...(ingress.spec.tls ?? []).flatMap((tls: any) =>
+          (tls.hosts ?? []).filter((host: string) => !hosts.has(host)).map((host: string) => `${where}: TLS host ${host} has no rule`),
+        ),
+      ];
+    });
+
+/**
+ * Every ConfigMap and Secret a pod or Ingress uses exists (with the keys used), except the TLS
+ * Secret that cert-manager makes, and then the Issuer it names must exist.
+ */
+export const checkReferences: Check = (objects) => {
+  const problems: string[] = [];
+  const require = (owner: K8sObject, kind: 'ConfigMap' | 'Secret', name: string | undefined, keys: string[], optional?: boolean) => {
+    if (optional) return;
+    const where = `${owner.kind}/${owner.metadata.name}`;
+    if (!name) return problems.push(`${where}: a ${kind} reference names no ${kind}`);
+    const target = find(objects, kind, name, owner.metadata.namespace);
+    if (!target) return problems.push(`${where}: ${kind} ${name} does not exist`);
+    const present = new Set([...Object.keys(target.data ?? {}), ...Object.keys(target.binaryData ?? target.stringData ?? {})]);
+    for (const key of keys.filter((k) => !present.has(k))) problems.push(`${where}: ${kind} ${name} has no key ${key}`);
+  };
+  for (const { object, template } of workloads(objects)) {
+    for (const container of containers(template.spec)) {
+      for (const { valueFrom } of container.env ?? []) {
+        const configMap = valueFrom?.configMapKeyRef;
+        const secret = valueFrom?.secretKeyRef;
+        if (configMap) require(object, 'ConfigMap', configMap.name, [configMap.key], configMap.optional);
+        if (secret) require(object, 'Secret', secret.name, [secret.key], secret.optional);
+      }
+      for (const source of container.envFrom ?? []) {
+        if (source.configMapRef) require(object, 'ConfigMap', source.configMapRef.name, [], source.configMapRef.optional);
+        if (source.secretRef) require(object, 'Secret', source.secretRef.name, [], source.secretRef.optional);
+      }
+    }
+    for (const volume of template.spec?.volumes ?? []) {
+      const sources = [volume, ...(volume.projected?.sources ?? [])];
+      // `in`, not truthiness: the source's misindented `secret:` is a present but empty (null) source.
+      for (const source of sources) {
+        const keys = (items: any[] = []) => items.map((item) => item.key);
+        if ('configMap' in source) require(object, 'ConfigMap', source.configMap?.name, keys(source.configMap?.items), source.configMap?.optional);
+        // A volume names its Secret with secretName, a projected source with name.
+        if ('secret' in source) require(object, 'Secret', source.secret?.secretName ?? source.secret?.name, keys(source.secret?.items), source.secret?.optional);
+      }
+    }
+  }
+  for (const ingress of objects.filter((o) => o.kind === 'Ingress')) {
+    const annotations = ingress.metadata.annotations ?? {};
+    const issuer = annotations['cert-manager.io/issuer'];
+    const clusterIssuer = annotations['cert-manager.io/cluster-issuer'];
+    for (const tls of ingress.spec.tls ?? []) {
+      if (issuer) {
+        if (!find(objects, 'Issuer', issuer, ingress.metadata.namespace)) problems.push(`Ingress/${ingress.metadata.name}: Issuer ${issuer} does not exist`);
+      } else if (clusterIssuer) {
+        if (!find(objects, 'ClusterIssuer', clusterIssuer)) problems.push(`Ingress/${ingress.metadata.name}: ClusterIssuer ${clusterIssuer} does not exist`);
+      } else {
+        require(ingress, 'Secret', tls.secretName, ['tls.crt', 'tls.key']);
+      }
+    }
+  }
+  return problems;
+};
+
+/** A StatefulSet's governing Service exists, is headless and selects its pods (pod DNS names). */
+export const checkStatefulSets: Check = (objects) =>
+  objects
+    .filter((o) => o.kind === 'StatefulSet')
+    .flatMap((set) => {
+      const where = `StatefulSet/${set.metadata.name}`;
+      const service = find(objects, 'Service', set.spec.serviceName, set.metadata.namespace);
+      if (!service) return [`${where}: governing Service ${set.spec.serviceName} does not exist`];
+      return [
+        ...(service.spec.clusterIP === 'None' ? [] : [`${where}: governing Service ${service.metadata.name} is not headless (clusterIP: None)`]),
+        ...(selects(service.spec.selector, set.spec.template.metadata?.labels) ? [] : [`${where}: governing Service ${service.metadata.name} does not select its pods`]),
+      ];
+    });
+
+const restrictedVolumeTypes = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+
+/** The Pod Security Standard "restricted" profile (which includes "baseline"), per pod template. */
+export const checkRestricted: Check = (objects) =>
+  workloads(objects).flatMap(({ object, template }) => {
+    const where = `${object.kind}/${object.metadata.name}`;
+    const pod = template.spec ?? {};
+    const podContext = pod.securityContext ?? {};
+    const problems: string[] = [];
+    for (const field of ['hostNetwork', 'hostPID', 'hostIPC']) if (pod[field]) problems.push(`${where}: ${field} is on`);
+    for (const volume of pod.volumes ?? []) {
+      const type = Object.keys(volume).find((k) => k !== 'name');
+      if (!type || !restrictedVolumeTypes.includes(type)) problems.push(`${where}: volume ${volume.name} is a ${type} volume`);
+    }
+    if (podContext.runAsUser === 0) problems.push(`${where}: pod runs as uid 0`);
+    for (const container of containers(pod)) {
+      const c = `${where} container ${container.name}`;
+      const context = container.securityContext ?? {};
+      if (context.privileged) problems.push(`${c}: privileged`);
+      if (context.allowPrivilegeEscalation !== false) problems.push(`${c}: allowPrivilegeEscalation is not false`);
+      if ((context.runAsNonRoot ?? podContext.runAsNonRoot) !== true) problems.push(`${c}: runAsNonRoot is not true`);
+      if (context.runAsUser === 0) problems.push(`${c}: runs as uid 0`);
+      const seccomp = (context.seccompProfile ?? podContext.seccompProfile)?.type;
+      if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') problems.push(`${c}: seccomp profile is ${seccomp ?? 'unset'}`);
+      if (!(context.capabilities?.drop ?? []).includes('ALL')) problems.push(`${c}: does not drop ALL capabilities`);
+      for (const added of context.capabilities?.add ?? []) {
+        if (added !== 'NET_BIND_SERVICE') problems.push(`${c}: adds capability ${added}`);
+      }
+      if (context.procMount && context.procMount !== 'Default') problems.push(`${c}: procMount ${context.procMount}`);
+      for (const port of container.ports ?? []) if (port.hostPort) problems.push(`${c}: uses host port ${port.hostPort}`);
+    }
+    return problems;
+  });
+
+/**
+ * Images are pinned: a digest, or a tag that starts with a full semantic version (such as
+ * 8.2.2-alpine or 1.0.0-655e1a9). No `latest`, no untagged image, no `5-alpine`.
+ */
+export const checkImages: Check = (objects) =>
+  workloads(objects).flatMap(({ object, template }) =>
+    containers(template.spec)
+      .filter(({ image }) => !/@sha256:[0-9a-f]{64}$/.test(image ?? '') && !/:v?\d+\.\d+\.\d+([-+][\w.-]+)?$/.test(image ?? ''))
+      .map(({ name, image }) => `${object.kind}/${object.metadata.name} container ${name}: image ${image} is not pinned to a version`),
+  );
+
+/**
+ * What every pod here must have beyond the restricted profile: no service account token, a
+ * read-only root filesystem, cpu and memory limits equal to the requests, and health probes.
+ */
+export const checkHardening: Check = (objects) =>
+  workloads(objects).flatMap(({ object, template }) => {
+    const where = `${object.kind}/${object.metadata.name}`;
+    const problems: string[] = [];
+    if (template.spec?.automountServiceAccountToken !== false) problems.push(`${where}: automountServiceAccountToken is not false`);
+    for (const container of containers(template.spec)) {
+      const c = `${where} container ${container.name}`;
+      if (container.securityContext?.readOnlyRootFilesystem !== true) problems.push(`${c}: root filesystem is writable`);
+      for (const resource of ['cpu', 'memory']) {
+        const limit = container.resources?.limits?.[resource];
+        if (limit === undefined) problems.push(`${c}: no ${resource} limit`);
+        else if (String(container.resources?.requests?.[resource]) !== String(limit)) problems.push(`${c}: ${resource} request is not its limit`);
+      }
+      if (!container.readinessProbe) problems.push(`${c}: no readiness probe`);
+      if (!container.livenessProbe) problems.push(`${c}: no liveness probe`);
+    }
+    return problems;
+  });
+
+/** Every workload runs 2+ pods (Redis: its StatefulSet) and has a PodDisruptionBudget. */
+export const checkAvailability: Check = (objects) =>
+  workloads(objects).flatMap(({ object, template }) => {
+    const where = `${object.kind}/${object.metadata.name}`;
+    const budget = objects.find(
+      (o) => o.kind === 'PodDisruptionBudget' && sameNamespace(o, object) && selects(o.spec.selector, template.metadata?.labels),
+    );
+    return [
+      ...((object.spec.replicas ?? 1) < 2 ? [`${where}: fewer than 2 replicas`] : []),
+      ...(budget ? [] : [`${where}: no PodDisruptionBudget selects its pods`]),
+    ];
+  });
+
+export const allChecks: Record<string, Check> = {
+  'schema (no unknown field, right types)': checkSchema,
+  'Services select pods and their ports': checkServices,
+  'Ingress backends and TLS hosts exist': checkIngresses,
+  'ConfigMap, Secret and Issuer references are provided': checkReferences,
+  'StatefulSets have a headless governing Service': checkStatefulSets,
+  'pods meet the restricted Pod Security Standard': checkRestricted,
+  'images are pinned': checkImages,
+  'pods are hardened (token, read-only root, limits, probes)': checkHardening,
+  'workloads are replicated and have a disruption budget': checkAvailability,
+};
+
+/** Names of the workloads whose pods a NetworkPolicy lets in to the pods of `target`. */
+export function allowedClients(objects: K8sObject[], target: K8sObject): string[] {
+  const targetLabels = target.spec.template.metadata?.labels;
+  const policies = objects.filter(
+    (o) => o.kind === 'NetworkPolicy' && sameNamespace(o, target) && selects(o.spec.podSelector, targetLabels) &&
+      (o.spec.policyTypes ?? ['Ingress']).includes('Ingress'),
+  );
+  if (policies.length === 0) return workloads(objects).map(({ object }) => object.metadata.name); // no policy: open
+  const peers = policies.flatMap((p) => (p.spec.ingress ?? []).flatMap((rule: any) => rule.from ?? [{}]));
+  return workloads(objects)
+    .filter(({ object, template }) =>
+      sameNamespace(object, target) &&
+      peers.some((peer: any) => !peer.namespaceSelector && !peer.ipBlock && selects(peer.podSelector ?? {}, template.metadata?.labels)),
+    )
+    .map(({ object }) => object.metadata.name);
+}
+
+function containerPort(podSpec: any, target: number | string): boolean {
+  return containers(podSpec).some((c) =>
+    (c.ports ?? []).some((p: any) => (typeof target === 'number' ? p.containerPort === target : p.name === target)),
+  );
+}

@@ -1,0 +1,243 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import {
+  allChecks,
+  allowedClients,
+  checkAvailability,
+  checkHardening,
+  checkImages,
+  checkIngresses,
+  checkReferences,
+  checkRestricted,
+  checkSchema,
+  checkServices,
+  checkStatefulSets,
+} from './checks.js';
+import { containerEnv, find, generated, get, kustomizeCopy, overlayNames, render, type K8sObject, type Rendering } from './manifests.js';
+
+const renderings: Record<string, Rendering> = {};
+
+beforeAll(() => {
+  const copy = kustomizeCopy();
+  for (const overlay of overlayNames) renderings[overlay] = render(join(copy, 'overlays', overlay));
+});
+
+it('has a dev and a prod overlay', () => {
+  expect(overlayNames).toEqual(expect.arrayContaining(['dev', 'prod']));
+});
+
+describe.each(overlayNames)('overlay %s', (overlay) => {
+  const objects = () => renderings[overlay]!.objects;
+
+  it('renders with no warning (kustomize warns about deprecated fields)', () => {
+    expect(renderings[overlay]!.warnings).toBe('');
+  });
+
+  it.each(Object.entries(allChecks))('%s', (_, check) => {
+    expect(check(objects())).toEqual([]);
+  });
+
+  it('serves the API and the web UI through the Ingress, over TLS from Let\'s Encrypt', () => {
+    const ingress = get(objects(), 'Ingress', 'journal');
+    const [api, root] = ingress.spec.rules[0].http.paths;
+    expect(api).toEqual({ path: '/api', pathType: 'Prefix', backend: { service: { name: 'frontend', port: { number: 8080 } } } });
+    expect(root).toEqual({ path: '/', pathType: 'Prefix', backend: { service: { name: 'fileserver', port: { number: 80 } } } });
+    expect(ingress.spec.tls[0].hosts).toEqual([ingress.spec.rules[0].host]);
+    const issuer = get(objects(), 'Issuer', ingress.metadata.annotations!['cert-manager.io/issuer']!);
+    const server = overlay === 'prod' ? 'https://acme-v02.api.letsencrypt.org/directory' : 'https://acme-staging-v02.api.letsencrypt.org/directory';
+    expect(issuer.spec.acme.server).toBe(server);
+  });
+
+  it('runs the API as the design says: env, Redis endpoints, Secret file, probes', () => {
+    const deployment = get(objects(), 'Deployment', 'frontend');
+    const container = deployment.spec.template.spec.containers[0];
+    const env = containerEnv(objects(), deployment, container);
+    expect(env).toEqual({
+      NODE_ENV: 'production',
+      PORT: '8080',
+      JOURNAL_ENTRIES: generated(objects(), 'ConfigMap', 'frontend-config').data.journalEntries,
+      REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379',
+      REDIS_READ_URL: 'redis://redis:6379',
+      REDIS_PASSWORD_FILE: '/etc/redis-passwd/passwd',
+    });
+    expect(env.JOURNAL_ENTRIES).toMatch(/^[1-9]\d*$/);
+    const mount = container.volumeMounts.find((m: any) => m.mountPath === '/etc/redis-passwd');
+    expect(mount?.readOnly).toBe(true);
+    const volume = deployment.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
+    expect(Object.keys(get(objects(), 'Secret', volume.secret.secretName).data)).toEqual(['passwd']);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080 }]);
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz/live', port: 'http' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/healthz/ready', port: 'http' });
+    expect(container.startupProbe.httpGet).toBeDefined();
+    expect(get(objects(), 'Service', 'frontend').spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http' }]);
+  });
+
+  it('runs Redis as 3 pods with a volume each, a headless Service for writes and a ClusterIP one for reads', () => {
+    const redis = get(objects(), 'StatefulSet', 'redis');
+    expect(redis.spec.replicas).toBe(3);
+    expect(redis.spec.serviceName).toBe('redis-write');
+    expect(redis.spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).toEqual(['data']);
+    expect(redis.spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    const read = get(objects(), 'Service', 'redis');
+    expect(read.spec.type).toBe('ClusterIP');
+    expect(read.spec.clusterIP).toBeUndefined();
+    expect(read.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis' }]);
+  });
+
+  it('lets only the API pods and the Redis pods themselves reach Redis', () => {
+    expect(allowedClients(objects(), get(objects(), 'StatefulSet', 'redis')).sort()).toEqual(['frontend', 'redis']);
+  });
+
+  it('serves the web UI from NGINX on 8080 behind a Service on 80, configured by a generated ConfigMap', () => {
+    const deployment = get(objects(), 'Deployment', 'fileserver');
+    const pod = deployment.spec.template.spec;
+    expect(pod.containers[0].ports).toEqual([{ name: 'http', containerPort: 8080 }]);
+    expect(get(objects(), 'Service', 'fileserver').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
+    const config = pod.volumes.find((v: any) => v.configMap);
+    expect(config.configMap.name).toBe(generated(objects(), 'ConfigMap', 'fileserver-config').metadata.name);
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: config.name, mountPath: '/etc/nginx/conf.d', readOnly: true });
+  });
+
+  it('puts everything in a namespace that enforces the restricted profile', () => {
+    const namespaces = objects().filter((o) => o.kind === 'Namespace');
+    expect(namespaces).toHaveLength(1);
+    expect(namespaces[0]!.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(objects().filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== namespaces[0]!.metadata.name)).toEqual([]);
+  });
+});
+
+describe('the checks catch what they are for', () => {
+  const source = parseAllDocuments(readFileSync(join(import.meta.dirname, 'source-mistakes.yaml'), 'utf8')).map(
+    (doc) => doc.toJS() as K8sObject,
+  );
+  const fromSource = (kind: string, name: string) => get(source, kind, name);
+
+  /** The prod rendering with one thing broken. */
+  const broken = (breakIt: (objects: K8sObject[]) => void): K8sObject[] => {
+    const objects = structuredClone(renderings.prod!.objects);
+    breakIt(objects);
+    return objects;
+  };
+  const pod = (objects: K8sObject[], kind: string, name: string) => get(objects, kind, name).spec.template.spec;
+  const api = (objects: K8sObject[]) => pod(objects, 'Deployment', 'frontend').containers[0];
+
+  it("schema: the source's resources.request, and its secretName outside secret:", () => {
+    expect(checkSchema([fromSource('Deployment', 'frontend')])).toEqual([
+      'Deployment/frontend.spec.template.spec.containers[0].resources.request: unknown field (not in V1ResourceRequirements)',
+    ]);
+    expect(checkSchema([fromSource('Deployment', 'frontend-secret-volume')])).toEqual([
+      'Deployment/frontend-secret-volume.spec.template.spec.volumes[0].secretName: unknown field (not in V1Volume)',
+    ]);
+  });
+
+  it('schema: a wrong type, a missing required field in the Issuer', () => {
+    expect(checkSchema(broken((o) => (get(o, 'Deployment', 'frontend').spec.replicas = 'two')))).toEqual([
+      'Deployment/frontend.spec.replicas: must be a number, got "two"',
+    ]);
+    expect(checkSchema(broken((o) => delete get(o, 'Issuer', 'letsencrypt').spec.acme.server))).toEqual([
+      'Issuer/letsencrypt: data/spec/acme must have required property server',
+    ]);
+  });
+
+  it('Services: a selector that matches nothing, a target port no container has', () => {
+    expect(checkServices(broken((o) => (get(o, 'Service', 'frontend').spec.selector = { app: 'frontend' })))).toEqual([
+      'Service/frontend: its selector matches no pod template',
+    ]);
+    expect(checkServices(broken((o) => (get(o, 'Service', 'fileserver').spec.ports[0].targetPort = 80)))).toEqual([
+      'Service/fileserver: target port 80 is not a port of Deployment/fileserver',
+    ]);
+  });
+
+  it("Ingress: the source's /api to fileserver:8080, a missing Service, a TLS host without a rule", () => {
+    expect(checkIngresses([fromSource('Ingress', 'frontend-ingress'), fromSource('Service', 'fileserver')])).toEqual([
+      'Ingress/frontend-ingress: Service fileserver has no port 8080',
+    ]);
+    expect(checkIngresses(broken((o) => (o.splice(o.indexOf(get(o, 'Service', 'frontend')), 1))))).toEqual([
+      'Ingress/journal: backend Service frontend does not exist',
+    ]);
+    expect(checkIngresses(broken((o) => (get(o, 'Ingress', 'journal').spec.tls[0].hosts = ['other.example.com'])))).toEqual([
+      'Ingress/journal: TLS host other.example.com has no rule',
+    ]);
+  });
+
+  it("references: a missing ConfigMap key, a missing Secret, the source's Secret volume, a missing Issuer", () => {
+    expect(checkReferences(broken((o) => (api(o).env.find((e: any) => e.name === 'JOURNAL_ENTRIES').valueFrom.configMapKeyRef.key = 'entries'))))
+      .toEqual([expect.stringMatching(/^Deployment\/frontend: ConfigMap frontend-config-\w+ has no key entries$/)]);
+    expect(checkReferences(broken((o) => o.splice(o.findIndex((x) => x.kind === 'Secret'), 1)))).toEqual([
+      expect.stringMatching(/^Deployment\/frontend: Secret redis-passwd-\w+ does not exist$/),
+      expect.stringMatching(/^StatefulSet\/redis: Secret redis-passwd-\w+ does not exist$/),
+    ]);
+    expect(checkReferences([fromSource('Deployment', 'frontend-secret-volume')])).toEqual([
+      'Deployment/frontend-secret-volume: a Secret reference names no Secret',
+    ]);
+    expect(checkReferences(broken((o) => o.splice(o.indexOf(get(o, 'Issuer', 'letsencrypt')), 1)))).toEqual([
+      'Ingress/journal: Issuer letsencrypt does not exist',
+    ]);
+  });
+
+  it("StatefulSet: the source's serviceName pointing at the ClusterIP read Service", () => {
+    expect(checkStatefulSets([fromSource('StatefulSet', 'redis'), fromSource('Service', 'redis')])).toEqual([
+      'StatefulSet/redis: governing Service redis is not headless (clusterIP: None)',
+    ]);
+  });
+
+  it('restricted profile: each rule', () => {
+    const expectations: [string, (o: K8sObject[]) => void][] = [
+      ['runAsNonRoot is not true', (o) => delete pod(o, 'Deployment', 'frontend').securityContext.runAsNonRoot],
+      ['allowPrivilegeEscalation is not false', (o) => (api(o).securityContext.allowPrivilegeEscalation = true)],
+      ['seccomp profile is unset', (o) => delete pod(o, 'Deployment', 'frontend').securityContext.seccompProfile],
+      ['does not drop ALL capabilities', (o) => (api(o).securityContext.capabilities.drop = [])],
+      ['adds capability SYS_ADMIN', (o) => (api(o).securityContext.capabilities.add = ['SYS_ADMIN'])],
+      ['privileged', (o) => (api(o).securityContext.privileged = true)],
+      ['hostNetwork is on', (o) => (pod(o, 'Deployment', 'frontend').hostNetwork = true)],
+      ['is a hostPath volume', (o) => pod(o, 'Deployment', 'frontend').volumes.push({ name: 'host', hostPath: { path: '/' } })],
+      ['runs as uid 0', (o) => (api(o).securityContext.runAsUser = 0)],
+    ];
+    for (const [problem, breakIt] of expectations) {
+      expect(checkRestricted(broken(breakIt))).toEqual([expect.stringContaining(problem)]);
+    }
+  });
+
+  it("images: the source's tags, latest, no tag", () => {
+    expect(checkImages([fromSource('Deployment', 'frontend'), fromSource('StatefulSet', 'redis')])).toEqual([
+      'Deployment/frontend container frontend: image my-repo/journal-server:v1-abcde is not pinned to a version',
+      'StatefulSet/redis container redis: image redis:5-alpine is not pinned to a version',
+    ]);
+    for (const image of ['registry.example.com/journal/api:latest', 'registry.example.com/journal/api', 'redis:8-alpine']) {
+      expect(checkImages(broken((o) => (api(o).image = image)))).toHaveLength(1);
+    }
+  });
+
+  it('hardening: a service account token, a writable root, no limit, requests below limits, no probe', () => {
+    const expectations: [string, (o: K8sObject[]) => void][] = [
+      ['automountServiceAccountToken is not false', (o) => delete pod(o, 'Deployment', 'frontend').automountServiceAccountToken],
+      ['root filesystem is writable', (o) => (api(o).securityContext.readOnlyRootFilesystem = false)],
+      ['no memory limit', (o) => delete api(o).resources.limits.memory],
+      ['cpu request is not its limit', (o) => (api(o).resources.requests.cpu = '100m')],
+      ['no readiness probe', (o) => delete api(o).readinessProbe],
+    ];
+    for (const [problem, breakIt] of expectations) {
+      expect(checkHardening(broken(breakIt))).toEqual([expect.stringContaining(problem)]);
+    }
+  });
+
+  it('availability: one replica, no disruption budget', () => {
+    expect(checkAvailability(broken((o) => (get(o, 'Deployment', 'fileserver').spec.replicas = 1)))).toEqual([
+      'Deployment/fileserver: fewer than 2 replicas',
+    ]);
+    expect(checkAvailability(broken((o) => o.splice(o.indexOf(get(o, 'PodDisruptionBudget', 'redis')), 1)))).toEqual([
+      'StatefulSet/redis: no PodDisruptionBudget selects its pods',
+    ]);
+  });
+
+  it('network policy: without it every pod reaches Redis; a selector kustomize rewrote lets the API out', () => {
+    const redis = (o: K8sObject[]) => get(o, 'StatefulSet', 'redis');
+    const noPolicy = broken((o) => o.splice(o.indexOf(get(o, 'NetworkPolicy', 'redis')), 1));
+    expect(allowedClients(noPolicy, redis(noPolicy))).toContain('fileserver');
+    const rewritten = broken((o) => (get(o, 'NetworkPolicy', 'redis').spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/name'] = 'redis'));
+    expect(allowedClients(rewritten, redis(rewritten))).toEqual(['redis']);
+    expect(find(renderings.prod!.objects, 'NetworkPolicy', 'redis')).toBeDefined();
+  });
+});
