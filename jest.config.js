@@ -11,4 +11,6 @@ export default {
     { ...esm, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/web/**/*.spec.ts'] },
     { ...esm, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
+  // e2e specs start real redis-server, API, NGINX and Chromium processes (a per-project value is ignored).
+  testTimeout: 30_000,
 };

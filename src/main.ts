@@ -2,23 +2,37 @@ import { ConsoleLogger, Logger, StandardSchemaValidationPipe, BadRequestExceptio
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { startupErrorLine } from './config/config-error.js';
-import { ProblemFilter } from './problem/problem.filter.js';
+import { entryNotFound } from './journal/journal.service.js';
+import { ProblemFilter, sendProblem } from './problem/problem.filter.js';
 
 const BODY_LIMIT_BYTES = 64 * 1024;
 
 async function bootstrap(): Promise<void> {
-  // __proto__ and constructor.prototype keys are dropped while parsing, so they can never reach the store.
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, onProtoPoisoning: 'remove', onConstructorPoisoning: 'remove' });
-  // Only JSON bodies: without this, Fastify would also accept text/plain and a wrong type would not be a 415.
+  const logger = new Logger('Journal');
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // __proto__ and constructor.prototype keys are dropped while parsing, so they never reach the store.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
+    // Router errors never reach Nest. Only /api/entries/:id has a parameter: an over-long one is an unknown id.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? entryNotFound('(too long)') : error, logger),
+  });
+  // JSON bodies only (Fastify's own parser): any other type is a 415, never parsed.
   adapter.getInstance().removeContentTypeParser('text/plain');
 
+  // bodyParser: false keeps Nest from adding form (urlencoded) parsing.
   // Nest's own logger stays off until start-up succeeded: a bad setting is one line, not a stack trace.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger: false, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+    bodyParser: false,
+    logger: false,
+    abortOnError: false,
+  });
   app.useLogger(new ConsoleLogger({ json: process.env.NODE_ENV === 'production' }));
 
-  const logger = new Logger('Journal');
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(
     new StandardSchemaValidationPipe({

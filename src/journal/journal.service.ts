@@ -25,17 +25,17 @@ export class JournalService {
 
   async get(id: string): Promise<Entry> {
     const entry = await this.storage(this.store.get(this.entryId(id)));
-    if (entry === undefined) throw notFound(id);
+    if (entry === undefined) throw entryNotFound(id);
     return JSON.parse(entry);
   }
 
   async delete(id: string): Promise<void> {
-    if (!(await this.storage(this.store.delete(this.entryId(id))))) throw notFound(id);
+    if (!(await this.storage(this.store.delete(this.entryId(id))))) throw entryNotFound(id);
   }
 
   private entryId(id: string): number {
     const parsed = parseId(id);
-    if (parsed === undefined) throw notFound(id);
+    if (parsed === undefined) throw entryNotFound(id);
     return parsed;
   }
 
@@ -50,7 +50,7 @@ export class JournalService {
   }
 }
 
-function notFound(id: string): ProblemException {
+export function entryNotFound(id: string): ProblemException {
   return new ProblemException(
     HttpStatus.NOT_FOUND,
     'entry-not-found',

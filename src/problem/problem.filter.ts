@@ -21,6 +21,10 @@ function toProblem(error: unknown, logger: Logger): { problem: Problem; headers:
     const status = error.getStatus();
     return { problem: basic(status, CLEARER_DETAILS[status] ?? error.message), headers: {} };
   }
+  const routerError = error as { statusCode?: unknown; message?: unknown };
+  if (typeof routerError.statusCode === 'number' && routerError.statusCode >= 400 && routerError.statusCode < 500) {
+    return { problem: basic(routerError.statusCode, String(routerError.message)), headers: {} };
+  }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return { problem: basic(500, 'Something went wrong on our side; it has been logged'), headers: {} };
 }
@@ -29,7 +33,9 @@ function basic(status: number, detail: string): Problem {
   return { type: 'about:blank', title: STATUS_TEXT[status] ?? 'Error', status, detail };
 }
 
-function sendProblem(reply: FastifyReply, { problem, headers }: ReturnType<typeof toProblem>): void {
+/** Also used for Fastify's router errors (bad URL, over-long id), which happen before Nest sees the request. */
+export function sendProblem(reply: FastifyReply, error: unknown, logger: Logger): void {
+  const { problem, headers } = toProblem(error, logger);
   void reply.status(problem.status).headers(headers).type('application/problem+json').send(JSON.stringify(problem));
 }
 
@@ -38,6 +44,6 @@ export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('Problem');
 
   catch(error: unknown, host: ArgumentsHost): void {
-    sendProblem(host.switchToHttp().getResponse<FastifyReply>(), toProblem(error, this.logger));
+    sendProblem(host.switchToHttp().getResponse<FastifyReply>(), error, this.logger);
   }
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { startDelayProxy } from './delay-proxy.js';
 import { freePort, waitFor } from './ports.js';
 
 /** One real `redis-server` process on a free port, with its own data folder (AOF on). */
@@ -86,19 +87,27 @@ export interface RedisPair {
   stop(): Promise<void>;
 }
 
+export interface RedisPairOptions {
+  password?: string;
+  /** Replication goes through a proxy that delays it this much (replication lag). */
+  replicationDelayMs?: number;
+}
+
 /**
  * A primary and a replica with a password on both (`--requirepass`, `--masterauth`), AOF on,
  * the shape of the StatefulSet in kustomize/ on free ports.
  */
-export async function startRedisPair(password = `pw-${Math.random().toString(36).slice(2)}`): Promise<RedisPair> {
+export async function startRedisPair(options: RedisPairOptions = {}): Promise<RedisPair> {
+  const password = options.password ?? `pw-${Math.random().toString(36).slice(2)}`;
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
+  const proxy = options.replicationDelayMs ? await startDelayProxy(primaryPort, options.replicationDelayMs) : undefined;
   const common = ['--bind', '127.0.0.1', '--requirepass', password, '--masterauth', password,
     '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no'];
   const root = mkdtempSync(join(tmpdir(), 'journal-redis-'));
   const mk = (name: string) => mkdtempSync(join(root, `${name}-`));
   const primary = new RedisNode('primary', primaryPort, mk('primary'), common);
   const replica = new RedisNode('replica', replicaPort, mk('replica'),
-    [...common, '--replicaof', '127.0.0.1', String(primaryPort)]);
+    [...common, '--replicaof', '127.0.0.1', String(proxy?.port ?? primaryPort)]);
   await primary.start();
   await replica.start();
   const pair: RedisPair = {
@@ -116,6 +125,7 @@ export async function startRedisPair(password = `pw-${Math.random().toString(36)
     },
     async stop() {
       await Promise.all([primary.stop(), replica.stop()]);
+      proxy?.close();
       rmSync(root, { recursive: true, force: true });
     },
   };
