@@ -17,10 +17,7 @@ if [ "$pod" != "redis-0" ]; then
   set -- "$@" --replicaof "$PRIMARY_HOST" "$PRIMARY_PORT"
 fi
 
-# requirepass and masterauth (the same password on all pods, so any of them can serve as a
-# replica) go in as config on stdin rather than as arguments, which any process could read.
+# The same password on every pod, as requirepass and masterauth, so any pod can serve as a
+# replica. (Redis replaces its process title, so `ps` does not show these arguments.)
 # exec: redis-server becomes the container's main process and gets SIGTERM itself.
-exec redis-server - "$@" <<CONFIG
-requirepass "$password"
-masterauth "$password"
-CONFIG
+exec redis-server "$@" --requirepass "$password" --masterauth "$password"
