@@ -60,7 +60,7 @@ export class JournalStore {
   async create(text: string, createdAt: string): Promise<string> {
     // JSON.stringify gives '{"text":...,"createdAt":...}'; the script puts the id in front.
     const rest = JSON.stringify({ text, createdAt }).slice(1);
-    const replicas = this.replicas.count;
+    const replicas = await this.replicas.count();
     if (replicas === 0) return this.writer.createEntry(ENTRIES_KEY, NEXT_ID_KEY, rest);
     const results = await (this.writer.pipeline() as ScriptedPipeline)
       .createEntry(ENTRIES_KEY, NEXT_ID_KEY, rest)

@@ -10,7 +10,7 @@ const REFRESH_MS = 5000;
  */
 @Injectable()
 export class Replicas implements OnApplicationShutdown {
-  private known = 0;
+  private known?: number;
   private readonly timer: NodeJS.Timeout;
 
   constructor(@Inject(REDIS_WRITER) private readonly writer: Redis) {
@@ -18,18 +18,20 @@ export class Replicas implements OnApplicationShutdown {
     this.timer = setInterval(() => void this.refresh(), REFRESH_MS).unref();
   }
 
-  get count(): number {
-    return this.known;
+  /** The last count seen; asks the primary only before the first answer. */
+  async count(): Promise<number> {
+    return this.known ?? (await this.refresh());
   }
 
   /** Reads the primary's replica list (ROLE); called on connect, every few seconds and when a WAIT falls short. */
-  async refresh(): Promise<void> {
+  async refresh(): Promise<number> {
     try {
       const role = (await this.writer.call('ROLE')) as [string, number, unknown[]];
       this.known = role[0] === 'master' ? role[2].length : 0;
     } catch {
       // The primary is down: writes fail anyway; the next refresh tries again.
     }
+    return this.known ?? 0;
   }
 
   onApplicationShutdown(): void {

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ApiProcess, redisEnv } from '../support/api.js';
+import { call } from '../support/http.js';
+import { startRedisPair, type RedisPair } from '../support/redis.js';
+
+// Replication runs through a proxy that delays it 40 ms each way, like a busy network between pods.
+let redis: RedisPair;
+let api: ApiProcess;
+
+beforeAll(async () => {
+  redis = await startRedisPair({ replicationDelayMs: 40 });
+  api = await ApiProcess.start(redisEnv(redis));
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await redis?.stop();
+});
+
+const commandCalls = async (node: RedisPair['replica'], command: string) =>
+  Number(/calls=(\d+)/.exec(String(await node.command('INFO', 'commandstats')).split('\n').find((l) => l.startsWith(`cmdstat_${command}:`)) ?? '')?.[1] ?? 0);
+
+describe('read-your-writes with reads on a lagging replica', () => {
+  it('serves reads from the replica, and the lag is real (a write without WAIT is not seen at once)', async () => {
+    const before = await commandCalls(redis.replica, 'zrange');
+    // Written straight to the primary, bypassing the API's WAIT: the replica does not have it yet.
+    await redis.primary.command('ZADD', 'journal:entries', 900000, '{"id":"900000","text":"raw","createdAt":"2026-01-01T00:00:00.000Z"}');
+    expect((await call(api.url, 'GET', '/api/entries/900000')).status).toBe(404);
+    expect(await commandCalls(redis.replica, 'zrange')).toBeGreaterThan(before);
+    await redis.waitForSync();
+    expect((await call(api.url, 'GET', '/api/entries/900000')).status).toBe(200);
+    await redis.primary.command('ZREMRANGEBYSCORE', 'journal:entries', 900000, 900000);
+    await redis.waitForSync();
+  });
+
+  it('right after a 201 the client sees the entry by id and on page 1', async () => {
+    for (let i = 0; i < 15; i++) {
+      const created = await call(api.url, 'POST', '/api/entries', { text: `ryw ${i}` });
+      expect(created.status).toBe(201);
+      const [byId, page] = await Promise.all([
+        call(api.url, 'GET', `/api/entries/${created.body.id}`),
+        call(api.url, 'GET', '/api/entries?page=1'),
+      ]);
+      expect(byId.status).toBe(200);
+      expect(byId.body).toEqual(created.body);
+      expect(page.body.entries[0]).toEqual(created.body);
+    }
+  });
+});
