@@ -1,9 +1,11 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../support/api.js';
-import { generated, get, kustomizeCopy, kustomizeRoot, overlayNames, render, run, type K8sObject } from './manifests.js';
+import { generated, get, kustomizeCopy, kustomizeRoot, overlayNames, removeScratch, render, run, type K8sObject } from './manifests.js';
+
+afterAll(removeScratch);
 
 /** Edits an overlay's kustomization.yaml in place (in a scratch copy). */
 function editKustomization(overlay: string, edit: (kustomization: any) => void): void {

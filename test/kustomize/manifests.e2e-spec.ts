@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -15,7 +15,9 @@ import {
   checkServices,
   checkStatefulSets,
 } from './checks.js';
-import { containerEnv, find, generated, get, kustomizeCopy, overlayNames, render, type K8sObject, type Rendering } from './manifests.js';
+import { containerEnv, find, generated, get, kustomizeCopy, overlayNames, removeScratch, render, type K8sObject, type Rendering } from './manifests.js';
+
+afterAll(removeScratch);
 
 const renderings: Record<string, Rendering> = {};
 

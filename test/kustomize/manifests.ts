@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -16,12 +16,25 @@ export interface K8sObject {
 export const kustomizeRoot = join(repoRoot, 'kustomize');
 export const overlayNames = readdirSync(join(kustomizeRoot, 'overlays'));
 
+const scratchFolders: string[] = [];
+
+/** A fresh folder under the OS temp dir, removed by `removeScratch` (call it in afterAll). */
+export function scratch(prefix: string): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  scratchFolders.push(folder);
+  return folder;
+}
+
+export function removeScratch(): void {
+  for (const folder of scratchFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
+}
+
 /**
  * A scratch copy of kustomize/ in which every overlay has a fresh password from make-secret.sh,
  * the way a user prepares a deploy. The repo's own tree is never touched (nor its secrets/).
  */
 export function kustomizeCopy(): string {
-  const copy = join(mkdtempSync(join(tmpdir(), 'journal-kustomize-')), 'kustomize');
+  const copy = join(scratch('journal-kustomize-'), 'kustomize');
   cpSync(kustomizeRoot, copy, { recursive: true, filter: (src) => basename(src) !== 'secrets' });
   for (const overlay of overlayNames) run('sh', [join(copy, 'make-secret.sh'), join(copy, 'overlays', overlay)]);
   return copy;

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { find, type K8sObject } from './manifests.js';
+import { find, scratch, type K8sObject } from './manifests.js';
 
 /**
  * A pod's container as a local process: its volumes become scratch folders (ConfigMap and
@@ -10,7 +9,7 @@ import { find, type K8sObject } from './manifests.js';
  * Tests then change only host names, ports and these paths, nothing else the manifest says.
  */
 export class LocalPod {
-  readonly root = mkdtempSync(join(tmpdir(), 'journal-pod-'));
+  readonly root = scratch('journal-pod-');
   private readonly mounts: [mountPath: string, local: string][];
 
   constructor(objects: K8sObject[], owner: K8sObject, container: any) {

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ApiProcess, repoRoot } from '../support/api.js';
 import { freePort, waitFor } from '../support/ports.js';
-import { containerEnv, generated, get, kustomizeCopy, render, type K8sObject } from './manifests.js';
+import { containerEnv, generated, get, kustomizeCopy, removeScratch, render, type K8sObject } from './manifests.js';
 import { exitCode, LocalPod, relocate, runCommand, stop, substitute } from './pod.js';
+
+afterAll(removeScratch);
 
 /**
  * Runs what the prod overlay declares, with real programs: the Redis launch script from the
