@@ -23,6 +23,11 @@ async function bootstrap(): Promise<void> {
   });
   // JSON bodies only (Fastify's own parser): any other type is a 415, never parsed.
   adapter.getInstance().removeContentTypeParser('text/plain');
+  // While draining, answers close their connection: a kept-alive socket would hold the exit back.
+  let draining = false;
+  adapter.getInstance().addHook('onSend', async (_request, reply) => {
+    if (draining) void reply.header('connection', 'close');
+  });
 
   // bodyParser: false keeps Nest from adding form (urlencoded) parsing.
   // Nest's own logger stays off until start-up succeeded: a bad setting is one line, not a stack trace.
@@ -48,6 +53,7 @@ async function bootstrap(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal}: finishing requests in flight`);
+      draining = true;
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {

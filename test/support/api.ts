@@ -61,11 +61,16 @@ export class ApiProcess {
     const api = ApiProcess.spawn({ ...env, PORT: String(port) }, options);
     let exitCode: number | null | undefined;
     void api.exited.then((code) => (exitCode = code));
-    await waitFor(`the API to be ready\n${api.output}`, async () => {
-      if (exitCode !== undefined) throw new Error(`the API exited with ${exitCode}: ${api.output}`);
-      const res = await fetch(`${api.url}/healthz/ready`).catch(() => undefined);
-      return res?.status === 200 ? true : undefined;
-    }, 15_000);
+    try {
+      await waitFor('the API to be ready', async () => {
+        if (exitCode !== undefined) throw new Error(`the API exited with ${exitCode}: ${api.output}`);
+        const res = await fetch(`${api.url}/healthz/ready`).catch(() => undefined);
+        return res?.status === 200 ? true : undefined;
+      }, 15_000);
+    } catch (error) {
+      await api.stop();
+      throw new Error(`${(error as Error).message}\n${api.output}`);
+    }
     return api;
   }
 
