@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { countCodePoints, newEntrySchema, pageSchema, parseId } from './entry.js';
+import { countCodePoints } from './entry.contract.js';
+import { newEntrySchema, pageSchema, parseId } from './entry.js';
 
 const message = (schema: typeof newEntrySchema | typeof pageSchema, value: unknown) =>
   schema.safeParse(value).error?.issues.map((issue) => issue.message).join('; ');

@@ -1,19 +1,6 @@
 import { z } from 'zod';
+import { countCodePoints, MAX_TEXT_CODE_POINTS } from './entry.contract.js';
 
-export interface Entry {
-  id: string;
-  text: string;
-  createdAt: string;
-}
-
-export interface EntryPage {
-  entries: Entry[];
-  page: number;
-  pageSize: number;
-  total: number;
-}
-
-export const MAX_TEXT_CODE_POINTS = 10_000;
 export const MAX_PAGE = 1_000_000_000;
 
 /** Strict: an `id`, `createdAt` or any other field a client sends is rejected, never stored. */
@@ -23,7 +10,6 @@ export const newEntrySchema = z.strictObject(
       .string({ error: (issue) => (issue.input === undefined ? 'text is required' : 'text must be a string') })
       .refine((text) => text.trim() !== '', { error: 'text must not be blank' })
       .refine((text) => text.isWellFormed(), { error: 'text must be valid Unicode (it has a lone surrogate)' })
-      // Code points, not UTF-16 units: an emoji counts as one character.
       .refine((text) => countCodePoints(text) <= MAX_TEXT_CODE_POINTS, {
         error: (issue) =>
           `text must be at most ${MAX_TEXT_CODE_POINTS} characters, got ${countCodePoints(String(issue.input))}`,
@@ -57,12 +43,6 @@ export const pageSchema = z
     }
     return Number(value);
   });
-
-export function countCodePoints(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
-}
 
 /** Ids are opaque to clients; inside they are the entry's sorted-set score, a safe integer. */
 export function parseId(id: string): number | undefined {

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { newEntrySchema, pageSchema, type Entry, type EntryPage, type NewEntry } from './entry.js';
+import type { Entry, EntryPage } from './entry.contract.js';
+import { newEntrySchema, pageSchema, type NewEntry } from './entry.js';
 import { JournalService } from './journal.service.js';
 
 @Controller('api/entries')

@@ -1,7 +1,8 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { journalConfig, type JournalConfig } from '../config/journal.config.js';
 import { ProblemException, StorageUnavailableException } from '../problem/problem.js';
-import { parseId, type Entry, type EntryPage } from './entry.js';
+import type { Entry, EntryPage } from './entry.contract.js';
+import { parseId } from './entry.js';
 import { JournalStore } from './journal.store.js';
 
 @Injectable()

@@ -1,18 +1,9 @@
 // The journal API (see DESIGN.md), same origin: the Ingress (or bin/up's NGINX) routes /api to it.
 import { errorMessage, NETWORK_ERROR } from './format.js';
 
-export interface Entry {
-  id: string;
-  text: string;
-  createdAt: string;
-}
+import type { Entry, EntryPage } from '../../src/journal/entry.contract.js';
 
-export interface EntryPage {
-  entries: Entry[];
-  page: number;
-  pageSize: number;
-  total: number;
-}
+export type { Entry, EntryPage };
 
 /** A failed call, with the message to show (status 0: the request never got an answer). */
 export class ApiError extends Error {

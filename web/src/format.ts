@@ -1,12 +1,8 @@
 // Pure helpers of the UI (no DOM), unit-tested in format.spec.ts.
 
-/** The API's limit on an entry, in code points (an emoji counts as one). */
-export const MAX_TEXT = 10_000;
+import { countCodePoints as codePoints, MAX_TEXT_CODE_POINTS as MAX_TEXT } from '../../src/journal/entry.contract.js';
 
-/** Counts like the API does: code points, not UTF-16 units. */
-export function codePoints(text: string): number {
-  return [...text].length;
-}
+export { codePoints };
 
 export interface Counter {
   label: string;
