@@ -29,6 +29,8 @@ const { values: flags } = parseArgs({
     seconds: { type: 'string', default: '10' },
     soak: { type: 'string', default: '300' },
     only: { type: 'string', default: SECTIONS.join(',') },
+    // To measure a proposed setting for the project API, e.g. "--max-old-space-size=96".
+    'node-options': { type: 'string', default: '' },
   },
 });
 const rounds = Number(flags.rounds);
@@ -67,11 +69,26 @@ function memory(pid: number): { rss: number; peak: number } {
   return { rss: field('VmRSS'), peak: field('VmHWM') };
 }
 
+const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** CPU time (user + system) a process has used so far, in ms. */
+function cpuMs(pid: number): number {
+  // Fields after the ")" that ends the command name: utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
 function serverEnv(redis: RedisPair): Record<string, string> {
   return { ...redisEnv(redis), JOURNAL_ENTRIES: String(PAGE_SIZE), NODE_ENV: 'production' };
 }
 
-const start = (name: ServerName, env: Record<string, string>) => ApiProcess.start(env, { cwd: root, main: SERVERS[name] });
+/** The project API gets --node-options (as NODE_OPTIONS); the baseline always runs with Node's defaults. */
+function withNodeOptions(name: ServerName, env: Record<string, string>): Record<string, string> {
+  return name === 'project' && flags['node-options'] ? { ...env, NODE_OPTIONS: flags['node-options'] } : env;
+}
+
+const start = (name: ServerName, env: Record<string, string>) =>
+  ApiProcess.start(withNodeOptions(name, env), { cwd: root, main: SERVERS[name] });
 
 async function startBoth(redis: RedisPair): Promise<Record<ServerName, ApiProcess>> {
   return { project: await start('project', serverEnv(redis)), baseline: await start('baseline', serverEnv(redis)) };
@@ -85,7 +102,7 @@ async function stopAll(servers: ApiProcess[]): Promise<void> {
 async function spawnToReady(name: ServerName, env: Record<string, string>): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const server = ApiProcess.spawn({ ...env, PORT: String(port) }, { cwd: root, main: SERVERS[name] });
+  const server = ApiProcess.spawn(withNodeOptions(name, { ...env, PORT: String(port) }), { cwd: root, main: SERVERS[name] });
   try {
     while (server.child.exitCode === null) {
       const res = await fetch(`${server.url}/healthz/ready`).catch(() => undefined);
@@ -117,15 +134,18 @@ async function throughput(servers: Record<ServerName, ApiProcess>): Promise<void
   for (const load of Object.values(loads)) {
     for (const server of Object.values(servers)) await drive(server.url, load, { seconds: 3 });
   }
-  const results: Record<string, Record<ServerName, LoadResult[]>> = {};
+  // CPU per request is the server's own cost: unlike req/s it hardly moves when other work shares the machine.
+  const results: Record<string, Record<ServerName, (LoadResult & { cpuUsPerRequest: number })[]>> = {};
   for (const [endpoint, load] of Object.entries(loads)) {
     results[endpoint] = { project: [], baseline: [] };
     for (let round = 1; round <= rounds; round++) {
       // Alternating A B A B spreads slow drift and other load on the machine over both servers.
       for (const name of ['project', 'baseline'] as const) {
+        const cpuBefore = cpuMs(servers[name].child.pid!);
         const result = await drive(servers[name].url, load, { seconds });
-        results[endpoint][name].push(result);
-        progress(`${endpoint} round ${round} ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
+        const cpuUsPerRequest = ((cpuMs(servers[name].child.pid!) - cpuBefore) * 1000) / result.requests;
+        results[endpoint][name].push({ ...result, cpuUsPerRequest });
+        progress(`${endpoint} round ${round} ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, CPU ${cpuUsPerRequest.toFixed(0)} µs/request`);
       }
     }
   }
@@ -137,11 +157,11 @@ async function throughput(servers: Record<ServerName, ApiProcess>): Promise<void
     const ratio = rps('project') / rps('baseline');
     for (const name of ['project', 'baseline'] as const) {
       rows.push([endpoint, name, rps(name).toFixed(0), median(byServer[name].map((r) => r.p50)), median(byServer[name].map((r) => r.p99)),
-        name === 'project' ? ratio.toFixed(2) : '']);
+        median(byServer[name].map((r) => r.cpuUsPerRequest)).toFixed(0), name === 'project' ? ratio.toFixed(2) : '']);
     }
     targets.push({ target: `${endpoint} throughput ≥ 0.85 × baseline`, measured: `${ratio.toFixed(2)} ×`, met: ratio >= 0.85 });
   }
-  out(table(['endpoint', 'server', 'req/s', 'p50 ms', 'p99 ms', 'project/baseline'], rows));
+  out(table(['endpoint', 'server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/request', 'project/baseline req/s'], rows));
 
   const memories = { project: memory(servers.project.child.pid!), baseline: memory(servers.baseline.child.pid!) };
   data.memoryAfterLoad = memories;
@@ -235,7 +255,10 @@ async function scaling(): Promise<void> {
     }
     const pages = { 'page 1': () => 1, 'middle page': (size: number) => Math.floor(size / PAGE_SIZE / 2) };
     const results: Record<string, Record<number, { p50: number; p99: number }[]>> = {};
-    for (const { api } of setups) await sequentialLatency(api.url, '/api/entries?page=1', 300);
+    // Warm-up (JIT, connections) before anything is timed.
+    for (const { api, size } of setups) {
+      for (const pageOf of Object.values(pages)) await sequentialLatency(api.url, `/api/entries?page=${pageOf(size)}`, 500);
+    }
     for (const [pageName, pageOf] of Object.entries(pages)) {
       results[pageName] = { [sizes[0]]: [], [sizes[1]]: [] };
       for (let round = 1; round <= rounds; round++) {
@@ -287,7 +310,8 @@ function machine(): string {
     `- date: ${new Date().toISOString()}`,
     `- machine: ${availableParallelism()} cores (\`nproc\`), ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
     `- node ${process.version}, redis-server ${redisVersion}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-    `- command: \`npm run bench -- --rounds ${rounds} --seconds ${seconds} --soak ${soakSeconds} --only ${[...only].join(',')}\``,
+    `- command: \`npm run bench -- --rounds ${rounds} --seconds ${seconds} --soak ${soakSeconds} --only ${[...only].join(',')}` +
+      `${flags['node-options'] ? ` --node-options "${flags['node-options']}"` : ''}\``,
   ].join('\n');
 }
 
@@ -311,7 +335,7 @@ async function main(): Promise<void> {
     await stopAll(servers);
     await redis.stop();
   }
-  out(`\n### Targets (issue 5)\n`);
+  out(`\nLoad average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}.\n\n### Targets (issue 5)\n`);
   out(table(['target', 'measured', 'met'], targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**'])));
 
   const dir = join(root, 'bench/results');

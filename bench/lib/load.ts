@@ -9,6 +9,7 @@ export interface Load {
 
 export interface LoadResult {
   rps: number;
+  requests: number;
   /** Latency percentiles in ms (autocannon records whole milliseconds). */
   p50: number;
   p99: number;
@@ -34,7 +35,7 @@ export async function drive(
     throw new Error(`${load.method} ${load.path}: ${failed} of ${result.requests.total} requests failed ` +
       `(non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
   }
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  return { rps: result.requests.average, requests: result.requests.total, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
 /**
