@@ -17,8 +17,7 @@ import { preloadEntries } from './lib/preload.js';
 import { commandCalls, startRoundTripCounter } from './lib/redis-work.js';
 
 const root = resolve(import.meta.dirname, '../../..');
-const SERVERS = { project: 'dist/main.js', baseline: 'bench/dist/bench/baseline/main.js' } as const;
-type ServerName = keyof typeof SERVERS;
+type ServerName = 'project' | 'baseline';
 const PAGE_SIZE = 10;
 const CONNECTIONS = 20;
 const SECTIONS = ['startup', 'throughput', 'redis', 'scaling', 'soak'] as const;
@@ -29,14 +28,16 @@ const { values: flags } = parseArgs({
     seconds: { type: 'string', default: '10' },
     soak: { type: 'string', default: '300' },
     only: { type: 'string', default: SECTIONS.join(',') },
-    // To measure a proposed setting for the project API, e.g. "--max-old-space-size=96".
+    // To measure a proposed setting or build of the project API, e.g. "--max-old-space-size=96".
     'node-options': { type: 'string', default: '' },
+    main: { type: 'string', default: 'dist/main.js' },
   },
 });
 const rounds = Number(flags.rounds);
 const seconds = Number(flags.seconds);
 const soakSeconds = Number(flags.soak);
 const only = new Set(flags.only.split(','));
+const SERVERS: Record<ServerName, string> = { project: flags.main, baseline: 'bench/dist/bench/baseline/main.js' };
 
 const LIST: Load = { method: 'GET', path: '/api/entries?page=1' };
 const CREATE: Load = {
@@ -311,7 +312,7 @@ function machine(): string {
     `- machine: ${availableParallelism()} cores (\`nproc\`), ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
     `- node ${process.version}, redis-server ${redisVersion}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     `- command: \`npm run bench -- --rounds ${rounds} --seconds ${seconds} --soak ${soakSeconds} --only ${[...only].join(',')}` +
-      `${flags['node-options'] ? ` --node-options "${flags['node-options']}"` : ''}\``,
+      `${flags['node-options'] ? ` --node-options="${flags['node-options']}"` : ''}${flags.main === 'dist/main.js' ? '' : ` --main ${flags.main}`}\``,
   ].join('\n');
 }
 
@@ -339,7 +340,7 @@ async function main(): Promise<void> {
   out(table(['target', 'measured', 'met'], targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**'])));
 
   const dir = join(root, 'bench/results');
-  const name = new Date().toISOString().replace(/:\d\d\.\d+Z$/, '').replace(':', '-');
+  const name = new Date().toISOString().replace(/\.\d+Z$/, '').replaceAll(':', '-');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.md`), `${report.join('\n')}\n`);
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ flags, targets, ...data }, null, 2)}\n`);

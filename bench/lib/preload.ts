@@ -32,4 +32,12 @@ export async function preloadEntries(redis: RedisPair, count: number): Promise<v
   }
   // A million entries take the replica a while; its own 10 s wait may be too short.
   await waitFor('the replica to catch up with the preload', () => redis.waitForSync().then(() => true), 120_000);
+  // The preload grows the AOF past its rewrite threshold: let both nodes finish the background
+  // rewrite (a fork writing the whole set) so that it does not run during the measurements.
+  for (const node of [redis.primary, redis.replica]) {
+    await waitFor(`${node.name} to finish rewriting its AOF`, async () => {
+      const info = String(await node.command('INFO', 'persistence'));
+      return /aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info) ? true : undefined;
+    }, 120_000);
+  }
 }
