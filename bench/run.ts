@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ApiProcess, passwordFile, redisEnv } from '../test/support/api.js';
+import { ApiProcess, imageNodeOptions, passwordFile, redisEnv } from '../test/support/api.js';
 import { call } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 import { startRedisPair, type RedisPair } from '../test/support/redis.js';
@@ -29,7 +29,7 @@ const { values: flags } = parseArgs({
     soak: { type: 'string', default: '300' },
     only: { type: 'string', default: SECTIONS.join(',') },
     // To measure a proposed setting or build of the project API, e.g. "--max-old-space-size=96".
-    'node-options': { type: 'string', default: '' },
+    'node-options': { type: 'string', default: imageNodeOptions() },
     main: { type: 'string', default: 'dist/main.js' },
   },
 });
@@ -83,9 +83,9 @@ function serverEnv(redis: RedisPair): Record<string, string> {
   return { ...redisEnv(redis), JOURNAL_ENTRIES: String(PAGE_SIZE), NODE_ENV: 'production' };
 }
 
-/** The project API gets --node-options (as NODE_OPTIONS); the baseline always runs with Node's defaults. */
+/** Both run with the image's NODE_OPTIONS (V8 sizing is not framework cost); --node-options changes the project's. */
 function withNodeOptions(name: ServerName, env: Record<string, string>): Record<string, string> {
-  return name === 'project' && flags['node-options'] ? { ...env, NODE_OPTIONS: flags['node-options'] } : env;
+  return { ...env, NODE_OPTIONS: name === 'project' ? flags['node-options'] : imageNodeOptions() };
 }
 
 const start = (name: ServerName, env: Record<string, string>) =>
@@ -312,7 +312,7 @@ function machine(): string {
     `- machine: ${availableParallelism()} cores (\`nproc\`), ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
     `- node ${process.version}, redis-server ${redisVersion}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     `- command: \`npm run bench -- --rounds ${rounds} --seconds ${seconds} --soak ${soakSeconds} --only ${[...only].join(',')}` +
-      `${flags['node-options'] ? ` --node-options="${flags['node-options']}"` : ''}${flags.main === 'dist/main.js' ? '' : ` --main ${flags.main}`}\``,
+      `${flags['node-options'] !== imageNodeOptions() ? ` --node-options="${flags['node-options']}"` : ''}${flags.main === 'dist/main.js' ? '' : ` --main ${flags.main}`}\``,
   ].join('\n');
 }
 

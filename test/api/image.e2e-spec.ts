@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ApiProcess, redisEnv, repoRoot } from '../support/api.js';
+import { ApiProcess, imageNodeOptions, redisEnv, repoRoot } from '../support/api.js';
 import { call } from '../support/http.js';
 import { startRedisPair, type RedisPair } from '../support/redis.js';
 
@@ -26,8 +26,7 @@ describe('the production image contents', () => {
   });
 
   it('starts from the bundle alone, with the image\'s NODE_OPTIONS, and serves requests', async () => {
-    const nodeOptions = /NODE_OPTIONS="([^"]+)"/.exec(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'))![1];
-    api = await ApiProcess.start({ ...redisEnv(redis), NODE_ENV: 'production', NODE_OPTIONS: nodeOptions }, { cwd: folder });
+    api = await ApiProcess.start({ ...redisEnv(redis), NODE_ENV: 'production', NODE_OPTIONS: imageNodeOptions() }, { cwd: folder });
     expect((await call(api.url, 'GET', '/healthz/live')).status).toBe(200);
     const created = await call(api.url, 'POST', '/api/entries', { text: 'from the image' });
     expect(created.status).toBe(201);

@@ -1,11 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, waitFor } from './ports.js';
 import type { RedisPair } from './redis.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
+
+/** The NODE_OPTIONS the API image runs with (the Dockerfile's ENV), so tests and benchmarks run it alike. */
+export function imageNodeOptions(): string {
+  return /NODE_OPTIONS="([^"]+)"/.exec(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'))![1];
+}
 
 /** Writes a password file the way Kubernetes mounts the Secret, in a scratch folder. */
 export function passwordFile(password: string): string {
