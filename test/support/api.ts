@@ -1,11 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort, waitFor } from './ports.js';
 import type { RedisPair } from './redis.js';
 
-export const repoRoot = resolve(import.meta.dirname, '../..');
+/** The repository: the nearest folder above this file with a package.json (also when compiled into bench/dist). */
+export const repoRoot = (function findRoot(dir: string): string {
+  return existsSync(join(dir, 'package.json')) ? dir : findRoot(dirname(dir));
+})(import.meta.dirname);
 
 /** The NODE_OPTIONS the API image runs with (the Dockerfile's ENV), so tests and benchmarks run it alike. */
 export function imageNodeOptions(): string {
