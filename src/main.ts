@@ -25,8 +25,9 @@ async function bootstrap(): Promise<void> {
   adapter.getInstance().removeContentTypeParser('text/plain');
   // While draining, answers close their connection: a kept-alive socket would hold the exit back.
   let draining = false;
-  adapter.getInstance().addHook('onSend', async (_request, reply) => {
+  adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
     if (draining) void reply.header('connection', 'close');
+    done(null, payload);
   });
 
   // bodyParser: false keeps Nest from adding form (urlencoded) parsing.
