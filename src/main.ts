@@ -18,8 +18,8 @@ async function bootstrap(): Promise<void> {
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
     // Router errors never reach Nest. Only /api/entries/:id has a parameter: an over-long one is an unknown id.
-    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) =>
-      sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? entryNotFound('(too long)') : error, logger),
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? entryNotFound(request.url.split('/').at(-1)!) : error, logger),
   });
   // JSON bodies only (Fastify's own parser): any other type is a 415, never parsed.
   adapter.getInstance().removeContentTypeParser('text/plain');

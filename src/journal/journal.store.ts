@@ -13,7 +13,7 @@ export const ENTRIES_KEY = 'journal:entries';
 export const NEXT_ID_KEY = 'journal:next-id';
 
 /** Longest a write waits for its replicas to confirm it; below the client's command timeout. */
-export const REPLICA_WAIT_MS = 500;
+const REPLICA_WAIT_MS = 500;
 
 // Id and entry in one atomic step: no id without an entry, no entry twice.
 const CREATE_SCRIPT = `

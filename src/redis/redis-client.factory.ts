@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 
 /** Bounded so that a dead or hung Redis turns into a fast 503, never a hanging request. */
-export const COMMAND_TIMEOUT_MS = 800;
+const COMMAND_TIMEOUT_MS = 800;
 
 export function createRedisClient(role: 'writer' | 'reader', url: string, password: string | undefined): Redis {
   const logger = new Logger(`Redis ${role}`);
