@@ -6,7 +6,7 @@ import { newEntrySchema, pageSchema } from '../../src/journal/entry.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { JournalStore } from '../../src/journal/journal.store.js';
 import { ProblemException } from '../../src/problem/problem.js';
-import { Replicas } from '../../src/redis/replicas.js';
+import { Replication } from '../../src/redis/replication.js';
 
 /**
  * The benchmark's baseline: the API contract on plain `node:http`, no framework. Below the routing
@@ -24,7 +24,7 @@ export interface BaselineOptions {
 }
 
 export function createBaseline({ writer, reader, config }: BaselineOptions): Server {
-  const journal = new JournalService(new JournalStore(writer, reader, new Replicas(writer)), config);
+  const journal = new JournalService(new JournalStore(writer, reader, new Replication(writer, reader)), config);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';

@@ -1,38 +1,51 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { Redis } from 'ioredis';
-import type { Replicas } from '../redis/replicas.js';
+import type { Replication } from '../redis/replication.js';
 import { JournalStore } from './journal.store.js';
 
 /** A stand-in client for the routing logic only; the Redis behaviour itself is tested in test/api. */
 function fakeClient(status: string, zrange: () => Promise<string[]>) {
   return { status, defineCommand: jest.fn(), zrange: jest.fn(zrange) } as unknown as Redis & { zrange: jest.Mock };
 }
-const replicas = { count: async () => 0, refresh: async () => 0 } as unknown as Replicas;
+const inSync = { replicaCount: async () => 0, readerInSync: true } as unknown as Replication;
+const cutOff = { replicaCount: async () => 0, readerInSync: false } as unknown as Replication;
 
 describe('JournalStore read routing', () => {
   it('reads from the reader when it is ready', async () => {
     const reader = fakeClient('ready', async () => ['from reader']);
     const writer = fakeClient('ready', async () => ['from writer']);
-    expect(await new JournalStore(writer, reader, replicas).get(1)).toBe('from reader');
+    expect(await new JournalStore(writer, reader, inSync).get(1)).toBe('from reader');
     expect(writer.zrange).not.toHaveBeenCalled();
   });
 
   it('falls back to the writer when the reader is not connected', async () => {
     const reader = fakeClient('reconnecting', async () => ['from reader']);
     const writer = fakeClient('ready', async () => ['from writer']);
-    expect(await new JournalStore(writer, reader, replicas).get(1)).toBe('from writer');
+    expect(await new JournalStore(writer, reader, inSync).get(1)).toBe('from writer');
     expect(reader.zrange).not.toHaveBeenCalled();
+  });
+
+  it('reads from the writer while the reader is cut off from the primary (old data)', async () => {
+    const reader = fakeClient('ready', async () => ['stale']);
+    const writer = fakeClient('ready', async () => ['from writer']);
+    expect(await new JournalStore(writer, reader, cutOff).get(1)).toBe('from writer');
+  });
+
+  it('still reads a cut-off reader when the writer is down too (old data beats none)', async () => {
+    const reader = fakeClient('ready', async () => ['stale']);
+    const writer = fakeClient('reconnecting', async () => ['never']);
+    expect(await new JournalStore(writer, reader, cutOff).get(1)).toBe('stale');
   });
 
   it('falls back to the writer when the reader fails mid-command', async () => {
     const reader = fakeClient('ready', async () => Promise.reject(new Error('Command timed out')));
     const writer = fakeClient('ready', async () => ['from writer']);
-    expect(await new JournalStore(writer, reader, replicas).get(1)).toBe('from writer');
+    expect(await new JournalStore(writer, reader, inSync).get(1)).toBe('from writer');
   });
 
   it("passes the reader's error on when the writer is down too", async () => {
     const reader = fakeClient('ready', async () => Promise.reject(new Error('Command timed out')));
     const writer = fakeClient('reconnecting', async () => ['never']);
-    await expect(new JournalStore(writer, reader, replicas).get(1)).rejects.toThrow('Command timed out');
+    await expect(new JournalStore(writer, reader, inSync).get(1)).rejects.toThrow('Command timed out');
   });
 });

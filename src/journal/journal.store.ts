@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChainableCommander, Redis } from 'ioredis';
-import { Replicas } from '../redis/replicas.js';
+import { Replication } from '../redis/replication.js';
 import { REDIS_READER, REDIS_WRITER } from '../redis/redis.tokens.js';
 
 /**
@@ -43,7 +43,7 @@ export class JournalStore {
   constructor(
     @Inject(REDIS_WRITER) writer: Redis,
     @Inject(REDIS_READER) reader: Redis,
-    private readonly replicas: Replicas,
+    private readonly replication: Replication,
   ) {
     for (const client of [writer, reader]) {
       client.defineCommand('createEntry', { numberOfKeys: 2, lua: CREATE_SCRIPT });
@@ -60,7 +60,7 @@ export class JournalStore {
   async create(text: string, createdAt: string): Promise<string> {
     // JSON.stringify gives '{"text":...,"createdAt":...}'; the script puts the id in front.
     const rest = JSON.stringify({ text, createdAt }).slice(1);
-    const replicas = await this.replicas.count();
+    const replicas = await this.replication.replicaCount();
     if (replicas === 0) return this.writer.createEntry(ENTRIES_KEY, NEXT_ID_KEY, rest);
     const results = await (this.writer.pipeline() as ScriptedPipeline)
       .createEntry(ENTRIES_KEY, NEXT_ID_KEY, rest)
@@ -69,7 +69,7 @@ export class JournalStore {
     const [[createError, entry], [, acknowledged]] = results as [[Error | null, string], [Error | null, number]];
     if (createError) throw createError;
     // A replica went away (or lags): learn the new count instead of waiting on it every time.
-    if (typeof acknowledged !== 'number' || acknowledged < replicas) void this.replicas.refresh();
+    if (typeof acknowledged !== 'number' || acknowledged < replicas) void this.replication.refreshReplicas();
     return entry;
   }
 
@@ -91,13 +91,17 @@ export class JournalStore {
     return (await this.writer.zremrangebyscore(ENTRIES_KEY, id, id)) === 1;
   }
 
-  /** Reads go to the replicas; when they are unreachable, to the primary. */
+  /**
+   * Reads go to the replicas; to the primary when they are unreachable, or cut off from the primary
+   * (old data) while the primary is up.
+   */
   private async read<T>(command: (client: Scripted) => Promise<T>): Promise<T> {
-    if (this.reader.status === 'ready') {
+    const writerUp = this.writer.status === 'ready';
+    if (this.reader.status === 'ready' && (this.replication.readerInSync || !writerUp)) {
       try {
         return await command(this.reader);
       } catch (error) {
-        if (this.writer.status !== 'ready') throw error;
+        if (!writerUp) throw error;
       }
     }
     return command(this.writer);

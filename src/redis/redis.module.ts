@@ -2,7 +2,7 @@ import { Global, Inject, Logger, Module, type OnApplicationBootstrap, type OnApp
 import type { Redis } from 'ioredis';
 import { redisConfig, type RedisConfig } from '../config/redis.config.js';
 import { createRedisClient } from './redis-client.factory.js';
-import { Replicas } from './replicas.js';
+import { Replication } from './replication.js';
 import { REDIS_READER, REDIS_WRITER } from './redis.tokens.js';
 
 @Global()
@@ -18,9 +18,9 @@ import { REDIS_READER, REDIS_WRITER } from './redis.tokens.js';
       useFactory: (config: RedisConfig) => createRedisClient('reader', config.readUrl, config.password),
       inject: [redisConfig.KEY],
     },
-    Replicas,
+    Replication,
   ],
-  exports: [REDIS_WRITER, REDIS_READER, Replicas],
+  exports: [REDIS_WRITER, REDIS_READER, Replication],
 })
 export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RedisModule.name);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiProcess, redisEnv } from '../support/api.js';
 import { call, expectProblem, type Reply } from '../support/http.js';
-import { waitFor } from '../support/ports.js';
+import { freePort, waitFor } from '../support/ports.js';
 import { startRedisPair, type RedisPair } from '../support/redis.js';
 
 let redis: RedisPair;
@@ -85,6 +85,25 @@ describe('replica (read endpoint) down', () => {
       await call(api.url, 'GET', `/api/entries/${existing.id}`);
       return (await calls()) !== before ? true : undefined;
     }, 15_000);
+  });
+});
+
+describe('replica cut off from the primary (linking, syncing or partitioned)', () => {
+  afterAll(async () => {
+    await redis.replica.command('REPLICAOF', '127.0.0.1', redis.primary.port);
+    await redis.waitForSync();
+  });
+
+  it('reads from the primary, so a reader never gets the old data the replica still serves', async () => {
+    await redis.replica.command('REPLICAOF', '127.0.0.1', await freePort()); // a primary that is not there
+    // Straight to the primary: the cut-off replica can never have this entry.
+    await redis.primary.command('ZADD', 'journal:entries', 800000, '{"id":"800000","text":"fresh","createdAt":"2026-01-01T00:00:00.000Z"}');
+    await waitFor('reads to come from the primary', async () =>
+      (await call(api.url, 'GET', '/api/entries/800000')).status === 200 ? true : undefined, 5000);
+    await redis.primary.command('ZREMRANGEBYSCORE', 'journal:entries', 800000, 800000);
+    const created = await call(api.url, 'POST', '/api/entries', { text: 'while the replica is cut off' });
+    expect(created.status).toBe(201);
+    expect((await call(api.url, 'GET', '/api/entries?page=1')).body.entries[0]).toEqual(created.body);
   });
 });
 

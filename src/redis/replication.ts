@@ -1,0 +1,63 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { REDIS_READER, REDIS_WRITER } from './redis.tokens.js';
+
+const REFRESH_MS = 1000;
+
+/**
+ * What read-your-writes needs to know about replication, refreshed every second with ROLE:
+ * how many replicas the primary has (a write WAITs for all of them), and whether the reader is a
+ * replica cut off from its primary (while it links or syncs it serves old data: read the primary).
+ */
+@Injectable()
+export class Replication implements OnApplicationShutdown {
+  private replicas?: number;
+  private readerCutOff = true; // until its first ROLE says otherwise
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    @Inject(REDIS_WRITER) private readonly writer: Redis,
+    @Inject(REDIS_READER) private readonly reader: Redis,
+  ) {
+    writer.on('ready', () => void this.refreshReplicas());
+    reader.on('ready', () => void this.refreshReader());
+    this.timer = setInterval(() => {
+      void this.refreshReplicas();
+      void this.refreshReader();
+    }, REFRESH_MS).unref();
+  }
+
+  /** The last count seen; asks the primary only before the first answer. */
+  async replicaCount(): Promise<number> {
+    return this.replicas ?? (await this.refreshReplicas());
+  }
+
+  /** False while the reader is a replica whose link to the primary is not up. */
+  get readerInSync(): boolean {
+    return !this.readerCutOff;
+  }
+
+  /** Called on connect, every second, and when a WAIT falls short. */
+  async refreshReplicas(): Promise<number> {
+    try {
+      const role = (await this.writer.call('ROLE')) as [string, number, unknown[]];
+      this.replicas = role[0] === 'master' ? role[2].length : 0;
+    } catch {
+      // The primary is down: writes fail anyway; the next refresh tries again.
+    }
+    return this.replicas ?? 0;
+  }
+
+  private async refreshReader(): Promise<void> {
+    try {
+      const role = (await this.reader.call('ROLE')) as string[];
+      this.readerCutOff = role[0] === 'slave' && role[3] !== 'connected';
+    } catch {
+      // The reader is down: the store sees its status and reads from the primary.
+    }
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+}
