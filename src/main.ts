@@ -5,15 +5,15 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { startupErrorLine } from './config/config-error.js';
+import { ShutdownState } from './health/shutdown-state.js';
+import { MAX_BODY_BYTES } from './journal/entry.contract.js';
 import { entryNotFound } from './journal/journal.service.js';
 import { ProblemFilter, sendProblem } from './problem/problem.filter.js';
-
-const BODY_LIMIT_BYTES = 64 * 1024;
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Journal');
   const adapter = new FastifyAdapter({
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: MAX_BODY_BYTES,
     // __proto__ and constructor.prototype keys are dropped while parsing, so they never reach the store.
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
@@ -23,12 +23,6 @@ async function bootstrap(): Promise<void> {
   });
   // JSON bodies only (Fastify's own parser): any other type is a 415, never parsed.
   adapter.getInstance().removeContentTypeParser('text/plain');
-  // While draining, answers close their connection: a kept-alive socket would hold the exit back.
-  let draining = false;
-  adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
-    if (draining) void reply.header('connection', 'close');
-    done(null, payload);
-  });
 
   // bodyParser: false keeps Nest from adding form (urlencoded) parsing.
   // Nest's own logger stays off until start-up succeeded: a bad setting is one line, not a stack trace.
@@ -38,6 +32,12 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
   });
   app.useLogger(new ConsoleLogger({ json: process.env.NODE_ENV === 'production' }));
+
+  const shutdown = app.get(ShutdownState);
+  adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
+    if (shutdown.shuttingDown) void reply.header('connection', 'close');
+    done(null, payload);
+  });
 
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(
@@ -54,7 +54,7 @@ async function bootstrap(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal}: finishing requests in flight`);
-      draining = true;
+      shutdown.shuttingDown = true;
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {

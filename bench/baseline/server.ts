@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { JournalConfig } from '../../src/config/journal.config.js';
+import { MAX_BODY_BYTES } from '../../src/journal/entry.contract.js';
 import { newEntrySchema, pageSchema } from '../../src/journal/entry.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { JournalStore } from '../../src/journal/journal.store.js';
@@ -14,7 +15,6 @@ import { Replication } from '../../src/redis/replication.js';
  * and the same JSON work, and a comparison measures only what the framework costs.
  */
 
-const BODY_LIMIT_BYTES = 64 * 1024;
 const ENTRIES_PATH = '/api/entries';
 
 export interface BaselineOptions {
@@ -100,10 +100,10 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
     let size = 0;
     const collect = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= BODY_LIMIT_BYTES) return void chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
       // Answer now; the rest of the body is read and dropped so the connection stays usable.
       req.off('data', collect).resume();
-      reject(problem(413, 'Payload too large', 'the request body is larger than the 64 KiB limit'));
+      reject(problem(413, 'Payload too large', `the request body is larger than the ${MAX_BODY_BYTES / 1024} KiB limit`));
     };
     req.on('data', collect).once('end', () => resolve(Buffer.concat(chunks))).once('error', reject);
   });

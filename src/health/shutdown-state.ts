@@ -1,11 +1,10 @@
-import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 
-/** Flips when SIGTERM arrives, so readiness fails while requests in flight finish. */
+/**
+ * Set by main.ts the moment SIGTERM arrives: readiness fails from then on, and answers close their
+ * connections so that kept-alive sockets do not hold the exit back.
+ */
 @Injectable()
-export class ShutdownState implements BeforeApplicationShutdown {
+export class ShutdownState {
   shuttingDown = false;
-
-  beforeApplicationShutdown(): void {
-    this.shuttingDown = true;
-  }
 }

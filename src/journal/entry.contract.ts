@@ -14,6 +14,7 @@ export interface EntryPage {
 }
 
 export const MAX_TEXT_CODE_POINTS = 10_000;
+export const MAX_BODY_BYTES = 64 * 1024;
 
 /** Code points, not UTF-16 units: an emoji counts as one character. */
 export function countCodePoints(text: string): number {

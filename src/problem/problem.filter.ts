@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { MAX_BODY_BYTES } from '../journal/entry.contract.js';
 import { ProblemException, type Problem } from './problem.js';
 
 const STATUS_TEXT: Record<number, string> = Object.fromEntries(
@@ -10,7 +11,7 @@ const STATUS_TEXT: Record<number, string> = Object.fromEntries(
 
 /** Fastify's body-parsing errors reach us as HttpExceptions with terse texts; these say what to do. */
 const CLEARER_DETAILS: Record<number, string> = {
-  413: 'the request body is larger than the 64 KiB limit',
+  413: `the request body is larger than the ${MAX_BODY_BYTES / 1024} KiB limit`,
   415: 'Content-Type must be application/json',
 };
 
