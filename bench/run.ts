@@ -101,9 +101,9 @@ async function stopAll(servers: ApiProcess[]): Promise<void> {
 
 /** Spawn to the first 200 from /healthz/ready, polled every 5 ms. */
 async function spawnToReady(name: ServerName, env: Record<string, string>): Promise<number> {
-  const port = await freePort();
+  const ports = { PORT: String(await freePort()), METRICS_PORT: String(await freePort()) };
   const started = performance.now();
-  const server = ApiProcess.spawn(withNodeOptions(name, { ...env, PORT: String(port) }), { cwd: root, main: SERVERS[name] });
+  const server = await ApiProcess.spawn(withNodeOptions(name, { ...env, ...ports }), { cwd: root, main: SERVERS[name] });
   try {
     while (server.child.exitCode === null) {
       const res = await fetch(`${server.url}/healthz/ready`).catch(() => undefined);

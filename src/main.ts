@@ -1,18 +1,28 @@
-import { ConsoleLogger, Logger, StandardSchemaValidationPipe, BadRequestException } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Logger, StandardSchemaValidationPipe, BadRequestException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { startupErrorLine } from './config/config-error.js';
+import { validateEnv } from './config/env.schema.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { MAX_BODY_BYTES } from './journal/entry.contract.js';
 import { entryNotFound } from './journal/journal.service.js';
+import { createLogger, NestLogger } from './logging/logger.js';
+import { RequestLog, requestId, returnRequestId } from './logging/request-log.js';
 import { ProblemFilter, sendProblem } from './problem/problem.filter.js';
+import { secure, trustedProxies } from './security/security.js';
 
 async function bootstrap(): Promise<void> {
+  // Fastify needs the logger and the proxy trust before Nest (and its ConfigModule) exist.
+  const env = validateEnv(process.env);
+  const pino = await createLogger(env);
   const logger = new Logger('Journal');
   const adapter = new FastifyAdapter({
+    loggerInstance: pino,
+    logController: new RequestLog(),
+    genReqId: requestId,
+    trustProxy: trustedProxies(env.TRUST_PROXY),
     bodyLimit: MAX_BODY_BYTES,
     // __proto__ and constructor.prototype keys are dropped while parsing, so they never reach the store.
     onProtoPoisoning: 'remove',
@@ -23,15 +33,17 @@ async function bootstrap(): Promise<void> {
   });
   // JSON bodies only (Fastify's own parser): any other type is a 415, never parsed.
   adapter.getInstance().removeContentTypeParser('text/plain');
+  returnRequestId(adapter.getInstance());
 
   // bodyParser: false keeps Nest from adding form (urlencoded) parsing.
-  // Nest's own logger stays off until start-up succeeded: a bad setting is one line, not a stack trace.
+  // Nest's own logger stays off until start-up succeeded: a failed start is one line, not a stack trace.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     bodyParser: false,
     logger: false,
     abortOnError: false,
   });
-  app.useLogger(new ConsoleLogger({ json: process.env.NODE_ENV === 'production' }));
+  app.useLogger(new NestLogger(pino));
+  await secure(app, env.CORS_ORIGINS);
 
   const shutdown = app.get(ShutdownState);
   adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
@@ -46,9 +58,8 @@ async function bootstrap(): Promise<void> {
     }),
   );
 
-  const port = Number(app.get(ConfigService).getOrThrow<string>('PORT'));
-  await app.listen(port, '0.0.0.0');
-  logger.log(`listening on port ${port}`);
+  await app.listen(Number(env.PORT), '0.0.0.0');
+  logger.log(`listening on port ${env.PORT}, metrics on port ${env.METRICS_PORT}`);
 
   // Nest's enableShutdownHooks re-raises the signal (exit 143); Kubernetes expects a clean 0 after draining.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

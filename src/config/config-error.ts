@@ -1,16 +1,8 @@
-/** A setting that stops the process: main.ts prints its message as one line and exits 1. */
+/** A bad setting that stops the process: main.ts prints "Invalid configuration: NAME: problem" as one line and exits 1. */
 export class ConfigError extends Error {
-  constructor(setting: string, problem: string) {
-    super(`${setting}: ${problem}`);
-    this.name = 'ConfigError';
-  }
+  override name = 'ConfigError';
 }
 
-/** @nestjs/config reports schema issues as "Config validation error: NAME: problem", one per line. */
 export function startupErrorLine(error: unknown): string | undefined {
-  if (error instanceof ConfigError) return `Invalid configuration: ${error.message}`;
-  const message = error instanceof Error ? error.message : '';
-  const prefix = 'Config validation error: ';
-  if (message.startsWith(prefix)) return `Invalid configuration: ${message.slice(prefix.length).split('\n').join('; ')}`;
-  return undefined;
+  return error instanceof ConfigError ? `Invalid configuration: ${error.message}` : undefined;
 }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { envSchema } from './env.schema.js';
+import { validateEnv } from './env.schema.js';
 import { journalConfig } from './journal.config.js';
 import { redisConfig } from './redis.config.js';
 
@@ -9,7 +9,7 @@ import { redisConfig } from './redis.config.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true, // twelve-factor: the Deployment's env is the only source
-      validationSchema: envSchema,
+      validate: validateEnv,
       load: [journalConfig, redisConfig],
     }),
   ],

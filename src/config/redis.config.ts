@@ -25,12 +25,12 @@ function readPassword(file: string, required: boolean): string | undefined {
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
     if (required || reason !== 'does not exist') {
-      throw new ConfigError('REDIS_PASSWORD_FILE', `${file} ${reason}; NODE_ENV=production needs the Redis password`);
+      throw new ConfigError(`REDIS_PASSWORD_FILE: ${file} ${reason}; NODE_ENV=production needs the Redis password`);
     }
     return undefined;
   }
   // Secrets made with --from-file often end in a newline; redis-server's "$(cat file)" drops it too.
   const password = content.replace(/[\r\n]+$/, '');
-  if (password === '') throw new ConfigError('REDIS_PASSWORD_FILE', `${file} is empty`);
+  if (password === '') throw new ConfigError(`REDIS_PASSWORD_FILE: ${file} is empty`);
   return password;
 }

@@ -48,7 +48,7 @@ describe('SIGTERM', () => {
 
 describe('start-up refusals', () => {
   async function refused(env: Record<string, string>): Promise<string> {
-    const api = ApiProcess.spawn({ PORT: String(await freePort()), REDIS_PASSWORD_FILE: '/nonexistent/passwd', ...env });
+    const api = await ApiProcess.spawn({ PORT: String(await freePort()), REDIS_PASSWORD_FILE: '/nonexistent/passwd', ...env });
     expect(await api.exited).toBe(1);
     const lines = api.output.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -84,7 +84,7 @@ describe('start-up refusals', () => {
   });
 
   it('outside production, runs without a password and warns', async () => {
-    const api = ApiProcess.spawn({ PORT: String(await freePort()), REDIS_PASSWORD_FILE: '/nonexistent/passwd' });
+    const api = await ApiProcess.spawn({ PORT: String(await freePort()), REDIS_PASSWORD_FILE: '/nonexistent/passwd' });
     try {
       await waitFor('the API to answer', async () => ((await fetch(`${api.url}/healthz/live`).catch(() => undefined))?.ok ? true : undefined));
       expect(api.output).toContain('/nonexistent/passwd does not exist: connecting to Redis without a password');
@@ -98,7 +98,7 @@ describe('a wrong password', () => {
   it('makes requests 503 and readiness fail, and neither password shows up anywhere', async () => {
     const redis = await startRedisPair();
     const wrong = 'wrong-password-xyz';
-    const api = ApiProcess.spawn({
+    const api = await ApiProcess.spawn({
       PORT: String(await freePort()),
       REDIS_WRITE_URL: redis.primary.url,
       REDIS_READ_URL: redis.replica.url,

@@ -39,6 +39,7 @@ export class ApiProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
+    readonly metricsPort: number,
   ) {
     child.stdout?.on('data', (d) => (this.output += d));
     child.stderr?.on('data', (d) => (this.output += d));
@@ -49,24 +50,29 @@ export class ApiProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Spawns the API; `env` replaces the inherited Redis/Journal settings. Does not wait. */
-  static spawn(env: Record<string, string>, options: { cwd?: string; main?: string } = {}): ApiProcess {
+  get metricsUrl(): string {
+    return `http://127.0.0.1:${this.metricsPort}/metrics`;
+  }
+
+  /** Spawns the API (on a free metrics port unless `env` names one); `env` replaces the inherited settings. Does not wait. */
+  static async spawn(env: Record<string, string>, options: { cwd?: string; main?: string } = {}): Promise<ApiProcess> {
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(PORT|JOURNAL_|REDIS_|NODE_ENV|LOG_|RATE_|METRICS_|TRUST_|CORS_)/.test(k)),
     );
     const port = Number(env.PORT ?? 0);
+    const metricsPort = Number(env.METRICS_PORT ?? (await freePort()));
     const child = spawn(process.execPath, [options.main ?? 'dist/main.js'], {
       cwd: options.cwd ?? repoRoot,
-      env: { ...inherited, ...env, PORT: String(port) },
+      env: { ...inherited, ...env, PORT: String(port), METRICS_PORT: String(metricsPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new ApiProcess(child, port);
+    return new ApiProcess(child, port, metricsPort);
   }
 
   /** Spawns the API on a free port and waits for `/healthz/ready` to answer 200. */
   static async start(env: Record<string, string>, options: { cwd?: string; main?: string } = {}): Promise<ApiProcess> {
     const port = env.PORT ? Number(env.PORT) : await freePort();
-    const api = ApiProcess.spawn({ ...env, PORT: String(port) }, options);
+    const api = await ApiProcess.spawn({ ...env, PORT: String(port) }, options);
     let exitCode: number | null | undefined;
     void api.exited.then((code) => (exitCode = code));
     try {

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+
+/** Ids a client or proxy sends are kept only if they are short and plain, so they cannot forge log lines. */
+const CLIENT_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+/** Fastify's genReqId: the caller's X-Request-Id when usable, a new UUID otherwise. */
+export function requestId(request: IncomingMessage): string {
+  const id = request.headers['x-request-id'];
+  return typeof id === 'string' && CLIENT_REQUEST_ID.test(id) ? id : randomUUID();
+}
+
+/** Every response carries the id its log line has, so a caller can quote it. */
+export function returnRequestId(fastify: FastifyInstance): void {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header('x-request-id', request.id);
+    done(null, payload);
+  });
+}
+
+/**
+ * Fastify's request logging, one line per request instead of two (no "incoming request"), with the
+ * route template and no headers or body. Probes come every few seconds from every kubelet: they
+ * are logged at debug level while they succeed.
+ */
+export class RequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const status = reply.statusCode;
+    const level = error || status >= 500 ? 'error' : status < 400 && request.url.startsWith('/healthz') ? 'debug' : 'info';
+    request.log[level](
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        url: request.url,
+        status,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        ip: request.ip,
+        ...(error && { error: error.message }),
+      },
+      'request completed',
+    );
+  }
+}

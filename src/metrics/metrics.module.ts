@@ -1,0 +1,41 @@
+import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Server } from 'node:http';
+import { REDIS_READER, REDIS_WRITER } from '../redis/redis.tokens.js';
+import { measureRequests } from './http-metrics.js';
+import { Metrics } from './metrics.js';
+import { serveMetrics } from './metrics.server.js';
+import { instrumentRedis } from './redis-metrics.js';
+
+@Module({
+  providers: [Metrics],
+})
+export class MetricsModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private server?: Server;
+
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly config: ConfigService,
+    @Inject(REDIS_WRITER) private readonly writer: Redis,
+    @Inject(REDIS_READER) private readonly reader: Redis,
+  ) {}
+
+  /** Before routes are registered and before any request or Redis command. */
+  onModuleInit(): void {
+    measureRequests(this.adapterHost.httpAdapter.getInstance<FastifyInstance>(), this.metrics);
+    instrumentRedis(this.writer, 'writer', this.metrics);
+    instrumentRedis(this.reader, 'reader', this.metrics);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.server = await serveMetrics(this.metrics, Number(this.config.getOrThrow<string>('METRICS_PORT')));
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric the API exports (names and labels are listed in the README, Operations). */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'journal_http_request_duration_seconds',
+    help: 'HTTP requests by method, route template and status: time from arrival to the last byte sent',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly redisDuration = new Histogram({
+    name: 'journal_redis_command_duration_seconds',
+    help: 'Redis commands by client (writer: the primary, reader: the replicas) and command, failed ones included',
+    labelNames: ['client', 'command'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly redisErrors = new Counter({
+    name: 'journal_redis_command_errors_total',
+    help: 'Redis commands that failed (error reply, timeout, or no connection) by client and command',
+    labelNames: ['client', 'command'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    // process_* and nodejs_* (CPU, memory, event loop lag, GC) under their standard names, so stock dashboards work.
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
