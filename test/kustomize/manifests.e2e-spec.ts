@@ -59,6 +59,8 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(env).toEqual({
       NODE_ENV: 'production',
       PORT: '8080',
+      METRICS_PORT: '9464',
+      LOG_LEVEL: generated(objects(), 'ConfigMap', 'frontend-config').data.logLevel,
       JOURNAL_ENTRIES: generated(objects(), 'ConfigMap', 'frontend-config').data.journalEntries,
       REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379',
       REDIS_READ_URL: 'redis://redis:6379',
@@ -69,7 +71,7 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(mount?.readOnly).toBe(true);
     const volume = deployment.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
     expect(Object.keys(get(objects(), 'Secret', volume.secret.secretName).data)).toEqual(['passwd']);
-    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080 }]);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080 }, { name: 'metrics', containerPort: 9464 }]);
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz/live', port: 'http' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/healthz/ready', port: 'http' });
     expect(container.startupProbe.httpGet).toBeDefined();
@@ -86,6 +88,30 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(read.spec.type).toBe('ClusterIP');
     expect(read.spec.clusterIP).toBeUndefined();
     expect(read.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis' }]);
+  });
+
+  it('has Prometheus scrape the metrics port, which no Service or Ingress exposes', () => {
+    const deployment = get(objects(), 'Deployment', 'frontend');
+    const container = deployment.spec.template.spec.containers[0];
+    const metrics = container.ports.find((p: any) => p.name === 'metrics');
+    expect(deployment.spec.template.metadata.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(metrics.containerPort),
+      'prometheus.io/path': '/metrics',
+    });
+    expect(containerEnv(objects(), deployment, container).METRICS_PORT).toBe(String(metrics.containerPort));
+    const servicePorts = objects().filter((o) => o.kind === 'Service').flatMap((o) => o.spec.ports);
+    expect(servicePorts.filter((p: any) => p.targetPort === 'metrics' || p.targetPort === metrics.containerPort)).toEqual([]);
+  });
+
+  it('lets only the ingress controller reach the API, and only the monitoring namespace its metrics', () => {
+    const policy = get(objects(), 'NetworkPolicy', 'frontend');
+    expect(policy.spec.podSelector.matchLabels['app.kubernetes.io/name']).toBe('frontend');
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 'http' }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 'metrics' }] },
+    ]);
+    expect(get(objects(), 'Ingress', 'journal').spec.ingressClassName).toBe('nginx');
   });
 
   it('lets only the API pods and the Redis pods themselves reach Redis', () => {

@@ -135,6 +135,7 @@ describe('the Redis StatefulSet, run from its rendered launch script', () => {
       const [primary, replica] = pods;
       api = await ApiProcess.start(substitute(env, {
         PORT: String(await freePort()),
+        METRICS_PORT: String(await freePort()),
         REDIS_WRITE_URL: relocate(env.REDIS_WRITE_URL!, 'redis-0.redis-write:6379', primary!.port),
         REDIS_READ_URL: relocate(env.REDIS_READ_URL!, 'redis:6379', replica!.port),
         REDIS_PASSWORD_FILE: local.path(env.REDIS_PASSWORD_FILE!),
@@ -148,6 +149,10 @@ describe('the Redis StatefulSet, run from its rendered launch script', () => {
       const page = (await (await fetch(`${api.url}/api/entries`)).json()) as { entries: { text: string }[]; pageSize: number };
       expect(page.pageSize).toBe(Number(env.JOURNAL_ENTRIES));
       expect(page.entries.map((e) => e.text)).toContain('deployed as declared');
+      // What the scrape annotations point Prometheus at.
+      const scrape = await fetch(api.metricsUrl);
+      expect(scrape.status).toBe(200);
+      expect(await scrape.text()).toMatch(/^journal_http_request_duration_seconds_count\{method="POST",route="\/api\/entries",status="201"\} 1$/m);
     }, 30_000);
   });
 });
