@@ -11,12 +11,13 @@ export function instrumentRedis(client: Redis, role: 'writer' | 'reader', metric
   client.sendCommand = (command, ...rest) => {
     if (!counted.has(command)) {
       counted.add(command);
-      const stop = metrics.redisDuration.startTimer({ client: role, command: command.name });
+      const labels = { client: role, command: command.name.toLowerCase() }; // call('ROLE') and role() alike
+      const stop = metrics.redisDuration.startTimer(labels);
       command.promise.then(
         () => stop(),
         () => {
           stop();
-          metrics.redisErrors.inc({ client: role, command: command.name });
+          metrics.redisErrors.inc(labels);
         },
       );
     }
