@@ -3,16 +3,15 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { UNAVAILABLE } from '../../web/src/format.js';
 import { repoRoot } from '../support/api.js';
 import { call } from '../support/http.js';
+import { launchChromium } from '../support/browser.js';
 import { waitFor } from '../support/ports.js';
 import { startWebStack, type WebStack } from './stack.js';
 
 const SCREENSHOTS = join(repoRoot, 'test-output/screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const T = 30_000;
 
 describe('journal page in Chromium', () => {
@@ -25,7 +24,7 @@ describe('journal page in Chromium', () => {
 
   beforeAll(async () => {
     stack = await startWebStack({ JOURNAL_ENTRIES: '3' });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
