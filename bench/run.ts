@@ -4,8 +4,8 @@
  * node:http baseline, measures, prints markdown and writes it to bench/results/.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiProcess, imageNodeOptions, passwordFile, redisEnv } from '../test/support/api.js';
@@ -88,8 +88,10 @@ function withNodeOptions(name: ServerName, env: Record<string, string>): Record<
   return { ...env, NODE_OPTIONS: name === 'project' ? flags['node-options'] : imageNodeOptions() };
 }
 
+/** Logs go to files, as a container runtime keeps them: the project logs one line per request (LOG_LEVEL=info). */
+const logDir = mkdtempSync(join(tmpdir(), 'journal-bench-logs-'));
 const start = (name: ServerName, env: Record<string, string>) =>
-  ApiProcess.start(withNodeOptions(name, env), { cwd: root, main: SERVERS[name] });
+  ApiProcess.start(withNodeOptions(name, env), { cwd: root, main: SERVERS[name], logFile: join(logDir, `${name}.log`) });
 
 async function startBoth(redis: RedisPair): Promise<Record<ServerName, ApiProcess>> {
   return { project: await start('project', serverEnv(redis)), baseline: await start('baseline', serverEnv(redis)) };

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort, waitFor } from './ports.js';
@@ -31,19 +31,33 @@ export function redisEnv(redis: RedisPair): Record<string, string> {
   };
 }
 
+/** How to run it: `main` (default dist/main.js) in `cwd`, its stdout and stderr kept in memory or appended to `logFile`. */
+export interface ApiOptions {
+  cwd?: string;
+  main?: string;
+  /** For long runs (benchmarks): a file, as a container runtime keeps logs, instead of a growing string. */
+  logFile?: string;
+}
+
 /** A running `node dist/main.js` (build first: `npm run build`), as the container runs it. */
 export class ApiProcess {
-  output = '';
+  private captured = '';
   readonly exited: Promise<number | null>;
 
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
     readonly metricsPort: number,
+    private readonly logFile?: string,
   ) {
-    child.stdout?.on('data', (d) => (this.output += d));
-    child.stderr?.on('data', (d) => (this.output += d));
+    child.stdout?.on('data', (d) => (this.captured += d));
+    child.stderr?.on('data', (d) => (this.captured += d));
     this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
+  }
+
+  /** Everything it printed so far. */
+  get output(): string {
+    return this.logFile ? readFileSync(this.logFile, 'utf8') : this.captured;
   }
 
   get url(): string {
@@ -55,22 +69,24 @@ export class ApiProcess {
   }
 
   /** Spawns the API (on a free metrics port unless `env` names one); `env` replaces the inherited settings. Does not wait. */
-  static async spawn(env: Record<string, string>, options: { cwd?: string; main?: string } = {}): Promise<ApiProcess> {
+  static async spawn(env: Record<string, string>, options: ApiOptions = {}): Promise<ApiProcess> {
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(PORT|JOURNAL_|REDIS_|NODE_ENV|LOG_|RATE_|METRICS_|TRUST_|CORS_)/.test(k)),
     );
     const port = Number(env.PORT ?? 0);
     const metricsPort = Number(env.METRICS_PORT ?? (await freePort()));
+    const log = options.logFile === undefined ? 'pipe' : openSync(options.logFile, 'a');
     const child = spawn(process.execPath, [options.main ?? 'dist/main.js'], {
       cwd: options.cwd ?? repoRoot,
       env: { ...inherited, ...env, PORT: String(port), METRICS_PORT: String(metricsPort) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', log, log],
     });
-    return new ApiProcess(child, port, metricsPort);
+    if (typeof log === 'number') closeSync(log); // the child has its own copy
+    return new ApiProcess(child, port, metricsPort, options.logFile);
   }
 
   /** Spawns the API on a free port and waits for `/healthz/ready` to answer 200. */
-  static async start(env: Record<string, string>, options: { cwd?: string; main?: string } = {}): Promise<ApiProcess> {
+  static async start(env: Record<string, string>, options: ApiOptions = {}): Promise<ApiProcess> {
     const port = env.PORT ? Number(env.PORT) : await freePort();
     const api = await ApiProcess.spawn({ ...env, PORT: String(port) }, options);
     let exitCode: number | null | undefined;
