@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { WriteRateLimitGuard } from '../rate-limit/write-rate-limit.guard.js';
 import type { Entry, EntryPage } from './entry.contract.js';
 import { newEntrySchema, pageSchema, type NewEntry } from './entry.js';
 import { JournalService } from './journal.service.js';
@@ -9,6 +10,7 @@ export class JournalController {
   constructor(private readonly journal: JournalService) {}
 
   @Post()
+  @UseGuards(WriteRateLimitGuard)
   async create(
     @Body({ schema: newEntrySchema }) body: NewEntry,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -29,6 +31,7 @@ export class JournalController {
   }
 
   @Delete(':id')
+  @UseGuards(WriteRateLimitGuard)
   @HttpCode(204)
   async delete(@Param('id') id: string): Promise<void> {
     await this.journal.delete(id);

@@ -1,0 +1,80 @@
+import { Logger } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
+
+/** Every limiter key starts with this, and each expires on its own: nothing accumulates. */
+export const RATE_KEY_PREFIX = 'journal:rate:';
+
+// One counter per key and window, in one atomic step, so every API pod counts against the same budget.
+// The first hit starts the window (or a counter somehow left without a TTL gets one). The hit that
+// goes over the limit starts a block of blockDuration ms if one is given (the throttler's semantics:
+// the count starts again when the block ends); with 0 the client is blocked until the window ends.
+// Returns the hits in this window and the milliseconds until the counter (and any block) expires.
+const HIT_SCRIPT = `
+local window, limit, block = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local hits = redis.call('INCR', KEYS[1])
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  left = window
+  redis.call('PEXPIRE', KEYS[1], left)
+end
+if hits == limit + 1 and block > 0 then
+  left = block
+  redis.call('PEXPIRE', KEYS[1], left)
+end
+return { hits, left }`;
+
+/**
+ * A hit takes well under a millisecond; a hung primary would hold it for the client's 800 ms command
+ * timeout, before the write's own 800 ms. Giving up sooner keeps such a write's 503 well inside 2 s.
+ */
+const HIT_TIMEOUT_MS = 250;
+
+type Scripted = Redis & {
+  rateLimitHit(key: string, windowMs: number, limit: number, blockMs: number): Promise<[number, number]>;
+};
+
+/**
+ * @nestjs/throttler's storage on the API's Redis primary (the writer client). When Redis cannot
+ * answer, the limiter fails open: the request goes on (a write then gets the usual 503 from the
+ * store), and one warning per outage says that limiting is off, never one per request.
+ */
+export class RedisThrottlerStorage implements ThrottlerStorage {
+  private readonly logger = new Logger('RateLimit');
+  private readonly redis: Scripted;
+  private failing = false;
+
+  constructor(writer: Redis) {
+    writer.defineCommand('rateLimitHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    this.redis = writer as Scripted;
+  }
+
+  async increment(key: string, ttl: number, limit: number, blockDuration: number): ReturnType<ThrottlerStorage['increment']> {
+    let hits: number;
+    let leftMs: number;
+    try {
+      [hits, leftMs] = await this.hit(RATE_KEY_PREFIX + key, ttl, limit, blockDuration);
+    } catch (error) {
+      if (!this.failing) this.logger.warn(`Redis cannot count writes (${(error as Error).message}): rate limiting is off until it answers`);
+      this.failing = true;
+      return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
+    }
+    if (this.failing) this.logger.log('Redis counts writes again: rate limiting is back on');
+    this.failing = false;
+    const seconds = Math.ceil(leftMs / 1000);
+    const isBlocked = hits > limit;
+    return { totalHits: hits, timeToExpire: seconds, isBlocked, timeToBlockExpire: isBlocked ? seconds : 0 };
+  }
+
+  private async hit(key: string, windowMs: number, limit: number, blockMs: number): Promise<[number, number]> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${HIT_TIMEOUT_MS} ms`)), HIT_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.redis.rateLimitHit(key, windowMs, limit, blockMs), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
