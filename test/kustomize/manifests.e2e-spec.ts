@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { validateEnv } from '../../src/config/env.schema.js';
 import {
   allChecks,
   allowedClients,
@@ -65,8 +66,12 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
       REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379',
       REDIS_READ_URL: 'redis://redis:6379',
       REDIS_PASSWORD_FILE: '/etc/redis-passwd/passwd',
+      // Write rate limiting in prod only, behind one proxy hop: the ingress controller.
+      ...(overlay === 'prod' ? { RATE_LIMIT_WRITES_PER_MINUTE: '60', TRUST_PROXY: '1' } : {}),
     });
     expect(env.JOURNAL_ENTRIES).toMatch(/^[1-9]\d*$/);
+    // The API's own schema accepts every value: a bad one would stop every pod at start.
+    expect(() => validateEnv(env)).not.toThrow();
     const mount = container.volumeMounts.find((m: any) => m.mountPath === '/etc/redis-passwd');
     expect(mount?.readOnly).toBe(true);
     const volume = deployment.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
