@@ -18,7 +18,9 @@ export async function createLogger(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>): 
       censor: '[redacted]',
     },
   };
-  if (env.LOG_FORMAT === 'json') return pino(options);
+  // Asynchronous writes: a request does not wait for its log line to reach the disk or the pipe;
+  // lines that arrive during a write go out together with the next one, and pino flushes at exit.
+  if (env.LOG_FORMAT === 'json') return pino(options, pino.destination({ sync: false }));
   const { default: pretty } = await import('pino-pretty');
   return pino(options, pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l' }));
 }
