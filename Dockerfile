@@ -35,9 +35,11 @@ FROM ${NODE_IMAGE} AS api
 ENV NODE_ENV=production PORT=8080 \
     NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=128"
 WORKDIR /app
-# dist/main.js is a bundle that carries its dependencies: the image needs no node_modules.
+# dist/main.js is a bundle that carries its dependencies: the image needs no node_modules, except
+# Swagger UI's files, which /api/docs serves from disk (found from dist/ as node_modules/swagger-ui-dist).
 COPY package.json ./
 COPY --from=build /app/dist/main.js /app/dist/main.js.LEGAL.txt ./dist/
+COPY --from=build /app/node_modules/swagger-ui-dist ./node_modules/swagger-ui-dist
 # The image's unprivileged "node" user (uid 1000); Kubernetes runs it with runAsNonRoot.
 USER 1000:1000
 EXPOSE 8080

@@ -10,6 +10,7 @@ import { MAX_BODY_BYTES } from './journal/entry.contract.js';
 import { entryNotFound } from './journal/journal.service.js';
 import { createLogger, NestLogger } from './logging/logger.js';
 import { RequestLog, requestId, returnRequestId } from './logging/request-log.js';
+import { setupOpenApi } from './openapi/openapi.js';
 import { ProblemFilter, sendProblem } from './problem/problem.filter.js';
 import { secure, trustedProxies } from './security/security.js';
 
@@ -44,6 +45,7 @@ async function bootstrap(): Promise<void> {
   });
   app.useLogger(new NestLogger(pino));
   await secure(app, env.CORS_ORIGINS);
+  setupOpenApi(app);
 
   const shutdown = app.get(ShutdownState);
   adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {

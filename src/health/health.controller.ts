@@ -1,9 +1,14 @@
 import { Controller, Get, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
+import { ApiProblem, ref } from '../openapi/responses.js';
+import { healthProblemSchema, healthReportSchema } from '../openapi/schemas.js';
 import { ProblemException } from '../problem/problem.js';
 import { RedisHealthIndicator } from './redis.health.js';
 import { ShutdownState } from './shutdown-state.js';
 
+// @HealthCheck's own OpenAPI responses are off below: they describe terminus' 503 body, not our problem+json.
+@ApiTags('health')
 @Controller('healthz')
 export class HealthController {
   constructor(
@@ -14,14 +19,19 @@ export class HealthController {
 
   /** Liveness: the process answers. Never checks Redis, so a Redis outage does not restart pods. */
   @Get('live')
-  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the process answers (Redis is not checked)' })
+  @ApiOkResponse({ description: 'Healthy', schema: ref(healthReportSchema) })
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   live(): Promise<HealthCheckResult> {
     return this.check('live', []);
   }
 
   /** Readiness: not shutting down and at least one Redis endpoint reachable. */
   @Get('ready')
-  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: not shutting down, and the writer or the reader answers PING' })
+  @ApiOkResponse({ description: 'Healthy', schema: ref(healthReportSchema) })
+  @ApiProblem(503, 'Shutting down, or neither Redis endpoint answers', { schema: healthProblemSchema })
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   ready(): Promise<HealthCheckResult> {
     if (this.shutdown.shuttingDown) {
       throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, 'not-ready', 'Not ready', 'shutting down');
@@ -31,7 +41,10 @@ export class HealthController {
 
   /** The full report: writer and reader, each up or down. */
   @Get()
-  @HealthCheck()
+  @ApiOperation({ summary: 'Report: the writer and the reader, each up or down' })
+  @ApiOkResponse({ description: 'Healthy', schema: ref(healthReportSchema) })
+  @ApiProblem(503, 'The writer or the reader is down', { schema: healthProblemSchema })
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   report(): Promise<HealthCheckResult> {
     return this.check('report', [() => this.redis.writerStatus(), () => this.redis.readerStatus()]);
   }

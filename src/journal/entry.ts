@@ -13,6 +13,13 @@ export const newEntrySchema = z.strictObject(
       .refine((text) => countCodePoints(text) <= MAX_TEXT_CODE_POINTS, {
         error: (issue) =>
           `text must be at most ${MAX_TEXT_CODE_POINTS} characters, got ${countCodePoints(String(issue.input))}`,
+      })
+      // For the OpenAPI document: JSON Schema counts length in code points too, and \S is what trim() keeps.
+      .meta({
+        description: `Not blank, at most ${MAX_TEXT_CODE_POINTS} characters (code points: an emoji is one), valid Unicode`,
+        maxLength: MAX_TEXT_CODE_POINTS,
+        pattern: '\\S',
+        example: 'Dear diary',
       }),
   },
   {
@@ -21,7 +28,7 @@ export const newEntrySchema = z.strictObject(
         ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: only "text" is accepted`
         : 'the body must be a JSON object like {"text": "..."}',
   },
-);
+).meta({ id: 'NewEntry', description: 'A new entry: only `text`; any other field is a 400' });
 
 export type NewEntry = z.infer<typeof newEntrySchema>;
 
@@ -42,7 +49,9 @@ export const pageSchema = z
       return z.NEVER;
     }
     return Number(value);
-  });
+  })
+  // The transform above is invisible to JSON Schema: the OpenAPI document takes the rule from here.
+  .meta({ description: 'Which page; the first when left out', type: 'integer', minimum: 1, maximum: MAX_PAGE });
 
 /** Ids are opaque to clients; inside they are the entry's sorted-set score, a safe integer. */
 export function parseId(id: string): number | undefined {

@@ -25,6 +25,33 @@ export async function secure(app: NestFastifyApplication, corsOrigins: string | 
 }
 
 /**
+ * The API docs page (Swagger UI, src/openapi) is a document, not JSON: routes under `prefix` may load
+ * scripts, styles and images from this origin and call the API ("Try it out"). Styles may be inline
+ * (Swagger UI's page has <style> blocks and its components set style attributes); scripts may not.
+ */
+export function allowDocumentPage(app: NestFastifyApplication, prefix: string): void {
+  const policy = {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+    },
+  };
+  // Helmet takes a route's own options from its config; the docs routes are added later, by SwaggerModule.
+  app.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
+    if (route.url.startsWith(prefix)) route.config = { ...route.config, helmet: policy };
+  });
+}
+
+/**
  * Fastify's trustProxy from TRUST_PROXY: which X-Forwarded-For hops to believe when working out a
  * client's address (the rate limit's key). Unset: none, so a client cannot pick its own address.
  */

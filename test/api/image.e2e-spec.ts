@@ -15,7 +15,9 @@ describe('the production image contents', () => {
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'journal-image-'));
-    for (const file of ['package.json', 'dist/main.js', 'dist/main.js.LEGAL.txt']) cpSync(join(repoRoot, file), join(folder, file));
+    for (const file of ['package.json', 'dist/main.js', 'dist/main.js.LEGAL.txt', 'node_modules/swagger-ui-dist']) {
+      cpSync(join(repoRoot, file), join(folder, file), { recursive: true });
+    }
     redis = await startRedisPair();
   });
 
@@ -31,5 +33,14 @@ describe('the production image contents', () => {
     const created = await call(api.url, 'POST', '/api/entries', { text: 'from the image' });
     expect(created.status).toBe(201);
     expect((await call(api.url, 'GET', `/api/entries/${created.body.id}`)).body).toEqual(created.body);
+  });
+
+  it('serves the OpenAPI document and the docs page with its Swagger UI files', async () => {
+    expect((await call(api!.url, 'GET', '/api/openapi.json')).body.paths['/api/entries']).toBeDefined();
+    const page = await call(api!.url, 'GET', '/api/docs');
+    expect(page.status).toBe(200);
+    const assets = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map(([, asset]) => new URL(asset, `${api!.url}/api/docs`).pathname);
+    expect(assets).toContain('/api/docs/swagger-ui-bundle.js');
+    for (const asset of assets) expect({ asset, status: (await call(api!.url, 'GET', asset)).status }).toEqual({ asset, status: 200 });
   });
 });

@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { ApiProcess, redisEnv } from '../support/api.js';
+import { launchChromium } from '../support/browser.js';
+import { call, type Reply } from '../support/http.js';
+import { waitFor } from '../support/ports.js';
+import { startRedisPair, type RedisPair } from '../support/redis.js';
+
+// The OpenAPI document checked against the running API: every scenario below drives the real API
+// (real Redis pair) into one documented answer and checks status, content type, body schema and
+// headers against /api/openapi.json; at the end, the statuses the scenarios met must be exactly
+// the documented ones, so a status that is undocumented, or documented but impossible, fails.
+
+interface Header {
+  required?: boolean;
+  schema: object;
+}
+interface Response {
+  headers?: Record<string, Header | { $ref: string }>;
+  content?: Record<string, { schema: object }>;
+}
+interface OpenApi {
+  paths: Record<string, Record<string, { responses: Record<string, Response> }>>;
+  components: { schemas: Record<string, object>; headers: Record<string, Header> };
+}
+
+let redis: RedisPair;
+let api: ApiProcess;
+let limitedApi: ApiProcess; // RATE_LIMIT_WRITES_PER_MINUTE=1
+let openApi: OpenApi;
+let ajv: Ajv;
+/** "METHOD /template STATUS" of every answer the scenarios got. */
+const met = new Set<string>();
+
+beforeAll(async () => {
+  redis = await startRedisPair();
+  [api, limitedApi] = await Promise.all([
+    ApiProcess.start(redisEnv(redis)),
+    ApiProcess.start({ ...redisEnv(redis), RATE_LIMIT_WRITES_PER_MINUTE: '1' }),
+  ]);
+  const reply = await call(api.url, 'GET', '/api/openapi.json');
+  expect(reply.status).toBe(200);
+  openApi = reply.body;
+  // Response schemas are validated in place (JSON pointers into the document, so their $refs resolve);
+  // strict mode stays on for them: only `example` (OpenAPI's) and the document's own members are unknown.
+  ajv = new Ajv({ allErrors: true, keywords: ['example', ...Object.keys(openApi)] });
+  addFormats.default(ajv); // a CommonJS module: its default import is the module, the plugin is .default
+  ajv.addSchema(openApi, 'openapi.json');
+}, 30_000);
+
+afterAll(async () => {
+  await Promise.all([api?.stop(), limitedApi?.stop()]);
+  await redis?.stop();
+});
+
+const pointer = (...parts: string[]) => parts.map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+
+/** Calls the API and checks the answer against what the document says of it. */
+async function exercise(method: string, path: string, body?: unknown, headers?: Record<string, string>, base = api.url): Promise<Reply> {
+  const reply = await call(base, method, path, body, headers);
+  const pathname = path.split('?')[0];
+  const template = Object.keys(openApi.paths).find((t) => new RegExp(`^${t.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(pathname));
+  const key = `${method} ${template ?? pathname} ${reply.status}`;
+  met.add(key);
+  const documented = template && openApi.paths[template][method.toLowerCase()]?.responses[reply.status];
+  if (!documented) throw new Error(`${key} is not documented: ${reply.text}`);
+
+  const type = reply.headers.get('content-type')?.split(';')[0];
+  if (documented.content) {
+    if (!documented.content[type!]) throw new Error(`${key}: content type ${type} is not documented`);
+    const schemaRef = `openapi.json#/${pointer('paths', template, method.toLowerCase(), 'responses', String(reply.status), 'content', type!, 'schema')}`;
+    const validate = ajv.getSchema(schemaRef)!;
+    if (!validate(reply.body)) throw new Error(`${key}: the body does not match its schema: ${ajv.errorsText(validate.errors)}\n${reply.text}`);
+  } else {
+    if (reply.text !== '') throw new Error(`${key}: documented without a body, got ${reply.text}`);
+  }
+
+  for (const [name, header] of Object.entries(documented.headers ?? {})) {
+    const { required, schema } = '$ref' in header ? openApi.components.headers[header.$ref.split('/').at(-1)!] : header;
+    const value = reply.headers.get(name);
+    if (value === null) {
+      if (required) throw new Error(`${key}: the documented header ${name} is missing`);
+      continue;
+    }
+    const typed = (schema as { type?: string }).type === 'integer' ? Number(value) : value;
+    if (!ajv.validate(schema, typed)) throw new Error(`${key}: header ${name}: ${value} does not match its schema`);
+  }
+  return reply;
+}
+
+describe('/api/entries', () => {
+  it('creates: 201 with Location; bad bodies 400, 413, 415', async () => {
+    const created = await exercise('POST', '/api/entries', { text: 'Dear diary 😀' });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe(`/api/entries/${created.body.id}`);
+    expect((await exercise('POST', '/api/entries', '{"text": ')).status).toBe(400);
+    expect((await exercise('POST', '/api/entries', { text: 'hi', id: '1' })).status).toBe(400);
+    expect((await exercise('POST', '/api/entries', { text: ' ' })).status).toBe(400);
+    expect((await exercise('POST', '/api/entries', { text: 'a'.repeat(70_000) })).status).toBe(413);
+    expect((await exercise('POST', '/api/entries', 'hello', { 'content-type': 'text/plain' })).status).toBe(415);
+  });
+
+  it('lists: 200 (also past the end), bad page 400', async () => {
+    expect((await exercise('GET', '/api/entries')).body.entries.length).toBeGreaterThan(0);
+    expect((await exercise('GET', '/api/entries?page=99999')).body.entries).toEqual([]);
+    expect((await exercise('GET', '/api/entries?page=0')).status).toBe(400);
+    expect((await exercise('GET', '/api/entries?page=1&page=2')).status).toBe(400);
+  });
+
+  it('gets and deletes by id: 200, 204, then 404', async () => {
+    const { body } = await exercise('POST', '/api/entries', { text: 'to delete' });
+    expect((await exercise('GET', `/api/entries/${body.id}`)).body).toEqual(body);
+    expect((await exercise('DELETE', `/api/entries/${body.id}`)).status).toBe(204);
+    expect((await exercise('GET', `/api/entries/${body.id}`)).status).toBe(404);
+    expect((await exercise('DELETE', `/api/entries/${body.id}`)).status).toBe(404);
+    expect((await exercise('GET', '/api/entries/abc')).status).toBe(404);
+  });
+
+  it.each(['GET', 'DELETE'])('answers %s of a path that is not valid percent-encoding with 400', async (method) => {
+    expect((await exercise(method, '/api/entries/%zz')).status).toBe(400);
+  });
+
+  it('answers 500 when a stored entry is unreadable, for the list and the entry', async () => {
+    const id = 9_000_000_000_000; // above every id the API has given, so the newest: on page 1
+    await redis.primary.command('ZADD', 'journal:entries', id, 'not JSON');
+    await redis.waitForSync();
+    try {
+      expect((await exercise('GET', `/api/entries/${id}`)).status).toBe(500);
+      expect((await exercise('GET', '/api/entries')).status).toBe(500);
+    } finally {
+      await redis.primary.command('ZREMRANGEBYSCORE', 'journal:entries', id, id);
+      await redis.waitForSync();
+    }
+  });
+
+  it('limits writes when RATE_LIMIT_WRITES_PER_MINUTE is set: 429 with Retry-After for creates and deletes', async () => {
+    const first = await exercise('POST', '/api/entries', { text: 'the one write this minute' }, undefined, limitedApi.url);
+    expect(first.status).toBe(201);
+    expect((await exercise('POST', '/api/entries', { text: 'one too many' }, undefined, limitedApi.url)).status).toBe(429);
+    expect((await exercise('DELETE', `/api/entries/${first.body.id}`, undefined, undefined, limitedApi.url)).status).toBe(429);
+  });
+});
+
+describe('/healthz', () => {
+  it('live, ready and the report answer 200 while Redis is up', async () => {
+    for (const path of ['/healthz/live', '/healthz/ready', '/healthz']) expect((await exercise('GET', path)).status).toBe(200);
+  });
+});
+
+describe('the docs page', () => {
+  it('has a CSP of its own that allows scripts from this origin only; JSON keeps the strict one', async () => {
+    const page = await call(api.url, 'GET', '/api/docs');
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/(^|;)\s*script-src 'self'(;|$)/);
+    expect(csp).toMatch(/(^|;)\s*default-src 'none'(;|$)/);
+    expect(csp).toMatch(/(^|;)\s*frame-ancestors 'none'(;|$)/);
+    for (const path of ['/api/openapi.json', '/api/entries']) {
+      expect((await call(api.url, 'GET', path)).headers.get('content-security-policy')).toBe(
+        "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
+      );
+    }
+  });
+
+  it('shows every documented operation in Chromium, runs "Try it out", and breaks no CSP rule', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error' || /Content Security Policy|Refused to/.test(message.text())) problems.push(message.text());
+      });
+      page.on('response', (response) => {
+        if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+      });
+      await page.goto(`${api.url}/api/docs`);
+      await page.locator('.opblock').first().waitFor();
+      const shown = await page.locator('.opblock-summary').evaluateAll((blocks) =>
+        blocks.map((block) => `${block.querySelector('.opblock-summary-method')!.textContent} ${block.querySelector('.opblock-summary-path')!.textContent!.replace(/\u200b/g, '')}`),
+      );
+      const documented = Object.entries(openApi.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+      expect(shown.sort()).toEqual(documented.sort());
+
+      // "Try it out" calls the API from the page: connect-src must allow it.
+      const list = page.locator('#operations-entries-list');
+      await list.locator('.opblock-summary').click();
+      await list.getByRole('button', { name: 'Try it out' }).click();
+      await list.getByRole('button', { name: 'Execute' }).click();
+      await expect(list.locator('.live-responses-table .response .response-col_status').textContent()).resolves.toBe('200');
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe('with Redis down', () => {
+  it('the report is 503 when the reader is down, readiness still 200', async () => {
+    await redis.replica.stop();
+    await waitFor('the report to see the reader down', async () => ((await fetch(`${api.url}/healthz`)).status === 503 ? true : undefined));
+    expect((await exercise('GET', '/healthz')).body.checks.reader.status).toBe('down');
+    expect((await exercise('GET', '/healthz/ready')).status).toBe(200);
+  });
+
+  it('every journal operation and readiness are 503, with Retry-After on the journal ones', async () => {
+    await redis.primary.stop();
+    await waitFor('readiness to fail', async () => ((await fetch(`${api.url}/healthz/ready`)).status === 503 ? true : undefined));
+    expect((await exercise('GET', '/healthz/ready')).status).toBe(503);
+    expect((await exercise('GET', '/healthz/live')).status).toBe(200);
+    expect((await exercise('POST', '/api/entries', { text: 'lost?' })).status).toBe(503);
+    expect((await exercise('GET', '/api/entries')).status).toBe(503);
+    expect((await exercise('GET', '/api/entries/1')).status).toBe(503);
+    expect((await exercise('DELETE', '/api/entries/1')).status).toBe(503);
+  });
+});
+
+describe('the document', () => {
+  it('lists exactly the statuses the scenarios above met, for every operation', () => {
+    const documented = Object.entries(openApi.paths).flatMap(([path, operations]) =>
+      Object.entries(operations).flatMap(([method, { responses }]) => Object.keys(responses).map((status) => `${method.toUpperCase()} ${path} ${status}`)),
+    );
+    expect([...met].sort()).toEqual(documented.sort());
+  });
+
+  it('names its schemas', () => {
+    expect(Object.keys(openApi.components.schemas).sort()).toEqual(
+      ['Entry', 'EntryPage', 'HealthProblem', 'HealthReport', 'NewEntry', 'Problem'],
+    );
+  });
+});
