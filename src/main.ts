@@ -12,7 +12,7 @@ import { createLogger, NestLogger } from './logging/logger.js';
 import { RequestLog, requestId, returnRequestId } from './logging/request-log.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ProblemFilter, sendProblem } from './problem/problem.filter.js';
-import { secure, trustedProxies } from './security/security.js';
+import { addSecurityHeaders, secure, trustedProxies } from './security/security.js';
 
 async function bootstrap(): Promise<void> {
   // Fastify needs the logger and the proxy trust before Nest (and its ConfigModule) exist.
@@ -28,9 +28,13 @@ async function bootstrap(): Promise<void> {
     // __proto__ and constructor.prototype keys are dropped while parsing, so they never reach the store.
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
-    // Router errors never reach Nest. Only /api/entries/:id has a parameter: an over-long one is an unknown id.
-    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
-      sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? entryNotFound(request.url.split('/').at(-1)!) : error, logger),
+    // Router errors never reach Nest, nor the hooks that add the usual headers. Only /api/entries/:id
+    // has a parameter: an over-long one is an unknown id.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      addSecurityHeaders(request, reply);
+      void reply.header('x-request-id', request.id);
+      sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? entryNotFound(request.url.split('/').at(-1)!) : error, logger);
+    },
   });
   // JSON bodies only (Fastify's own parser): any other type is a 415, never parsed.
   adapter.getInstance().removeContentTypeParser('text/plain');

@@ -1,18 +1,20 @@
-import helmet from '@fastify/helmet';
+import fastifyHelmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
+
+/** JSON is never a document: it may load nothing and be framed by no one. */
+const API_CSP = {
+  useDefaults: false,
+  directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+};
 
 /**
  * Security headers on every API response (helmet), and CORS only for the origins CORS_ORIGINS lists:
  * the web UI is served from the same origin, so by default no other site may call the API.
  */
 export async function secure(app: NestFastifyApplication, corsOrigins: string | undefined): Promise<void> {
-  await app.register(helmet, {
-    // JSON is never a document: it may load nothing and be framed by no one.
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
-    },
-  });
+  await app.register(fastifyHelmet, { contentSecurityPolicy: API_CSP });
   if (corsOrigins) {
     app.enableCors({
       origin: corsOrigins.split(','),
@@ -22,6 +24,13 @@ export async function secure(app: NestFastifyApplication, corsOrigins: string | 
       maxAge: 600,
     });
   }
+}
+
+const apiHeaders = helmet({ contentSecurityPolicy: API_CSP });
+
+/** The same headers for the answers Fastify gives before any hook runs (frameworkErrors: a malformed URL). */
+export function addSecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  apiHeaders(request.raw, reply.raw, () => undefined);
 }
 
 /**

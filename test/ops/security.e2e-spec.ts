@@ -39,6 +39,7 @@ describe('security headers (helmet)', () => {
     ['a JSON answer', 'GET', '/api/entries', 200],
     ['a problem', 'GET', '/api/entries/999999', 404],
     ['a router error', 'GET', '/nowhere', 404],
+    ['a malformed URL (answered before any hook runs)', 'GET', '/api/entries/%zz', 400],
     ['a health report', 'GET', '/healthz', 200],
   ])('are on %s', async (_what, method, path, status) => {
     const reply = await call(api.url, method, path);
@@ -52,6 +53,7 @@ describe('security headers (helmet)', () => {
       'cross-origin-resource-policy': 'same-origin',
     });
     expect(reply.headers.has('x-powered-by')).toBe(false);
+    expect(reply.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 
