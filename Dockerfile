@@ -42,5 +42,6 @@ COPY --from=build /app/dist/main.js /app/dist/main.js.LEGAL.txt ./dist/
 COPY --from=build /app/node_modules/swagger-ui-dist ./node_modules/swagger-ui-dist
 # The image's unprivileged "node" user (uid 1000); Kubernetes runs it with runAsNonRoot.
 USER 1000:1000
-EXPOSE 8080
+# 8080: the API; 9464: Prometheus metrics (METRICS_PORT), for scrapers inside the cluster only.
+EXPOSE 8080 9464
 CMD ["node", "dist/main.js"]
