@@ -10,15 +10,16 @@ import { MAX_BODY_BYTES } from './journal/entry.contract.js';
 import { entryNotFound } from './journal/journal.service.js';
 import { createLogger, NestLogger } from './logging/logger.js';
 import { RequestLog, requestId, returnRequestId } from './logging/request-log.js';
-import { setupOpenApi } from './openapi/openapi.js';
+import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
 import { ProblemFilter, sendProblem } from './problem/problem.filter.js';
-import { addSecurityHeaders, secure, trustedProxies } from './security/security.js';
+import { secure, securityHeaders, trustedProxies } from './security/security.js';
 
 async function bootstrap(): Promise<void> {
   // Fastify needs the logger and the proxy trust before Nest (and its ConfigModule) exist.
   const env = validateEnv(process.env);
   const pino = await createLogger(env);
   const logger = new Logger('Journal');
+  const addSecurityHeaders = securityHeaders(DOCS_PATH);
   const adapter = new FastifyAdapter({
     loggerInstance: pino,
     logController: new RequestLog(),
@@ -48,7 +49,7 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
   });
   app.useLogger(new NestLogger(pino));
-  await secure(app, env.CORS_ORIGINS);
+  secure(app, addSecurityHeaders, env.CORS_ORIGINS);
   setupOpenApi(app);
 
   const shutdown = app.get(ShutdownState);
