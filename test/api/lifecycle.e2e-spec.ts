@@ -87,7 +87,7 @@ describe('start-up refusals', () => {
     const api = await ApiProcess.spawn({ PORT: String(await freePort()), REDIS_PASSWORD_FILE: '/nonexistent/passwd' });
     try {
       await waitFor('the API to answer', async () => ((await fetch(`${api.url}/healthz/live`).catch(() => undefined))?.ok ? true : undefined));
-      expect(api.output).toContain('/nonexistent/passwd does not exist: connecting to Redis without a password');
+      await api.waitForOutput('/nonexistent/passwd does not exist: connecting to Redis without a password');
     } finally {
       await api.stop();
     }

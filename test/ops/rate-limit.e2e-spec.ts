@@ -184,12 +184,14 @@ describe('when the Redis primary hangs, then is down', () => {
     for (let i = 0; i < 2; i++) expect(await expect503(`while the primary hangs ${i}`)).toBeLessThan(1500);
     await redis.primary.stop('SIGKILL');
     for (let i = 0; i < LIMIT + 1; i++) await expect503(`while the primary is down ${i}`);
+    await waitFor('the warning', async () => ((podA.output.match(warning)?.length ?? 0) > warningsBefore ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300)); // longer than the logger's 250 ms flush: a second warning would show
     expect(podA.output.match(warning)?.length).toBe(warningsBefore + 1);
 
     await redis.primary.start();
     for (const key of await rateKeys()) await redis.primary.command('DEL', key); // AOF kept the earlier tests' counts
     await waitFor('writes to work again', async () => ((await post(podA, 'primary is back')).status === 201 ? true : undefined), 10_000);
-    expect(podA.output).toContain('Redis counts writes again: rate limiting is back on');
+    await podA.waitForOutput('Redis counts writes again: rate limiting is back on');
     expect(await statuses(LIMIT - 1, (i) => post(podA, `after the outage ${i}`))).toEqual(Array(LIMIT - 1).fill(201));
     expectRateLimited(await post(podA, 'over the limit again'));
   });

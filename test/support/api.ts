@@ -60,6 +60,11 @@ export class ApiProcess {
     return this.logFile ? readFileSync(this.logFile, 'utf8') : this.captured;
   }
 
+  /** Waits for `text` in the output: log lines are batched and reach it up to 250 ms late (src/logging/logger.ts). */
+  async waitForOutput(text: string): Promise<string> {
+    return waitFor(`the API to print ${JSON.stringify(text)}`, async () => (this.output.includes(text) ? this.output : undefined));
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
