@@ -12,9 +12,10 @@ export async function createLogger(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>): 
     base: undefined, // no pid/hostname: the log collector knows the pod
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    // Nothing logs these today; the redaction makes sure nothing ever will by accident.
+    // Nothing logs these today; the redaction makes sure nothing ever will by accident. Named paths,
+    // not '*.text': a wildcard made every line 30% dearer to write (README, Benchmarks).
     redact: {
-      paths: ['password', '*.password', 'text', '*.text', 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
+      paths: ['password', 'options.password', 'text', 'entry.text', 'body.text', 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
       censor: '[redacted]',
     },
   };
