@@ -33,7 +33,8 @@ const DOCUMENT_CSP = {
 function helmetHeaders(contentSecurityPolicy: typeof API_CSP): Record<string, string> {
   const headers: Record<string, string> = {};
   const response = { setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = value), removeHeader: () => undefined };
-  helmet({ contentSecurityPolicy })({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
+  // DENY, not helmet's SAMEORIGIN: the same as frame-ancestors 'none', for browsers without CSP.
+  helmet({ contentSecurityPolicy, xFrameOptions: { action: 'deny' } })({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
   return headers;
 }
 

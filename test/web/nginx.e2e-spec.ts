@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { localServerBlock, sharedServerConf, webRoot } from '../../web/stack/nginx.mjs';
-import { call, expectProblem } from '../support/http.js';
+import { call, expectProblem, type Reply } from '../support/http.js';
 import { startWebStack, type WebStack } from './stack.js';
 
 interface RawReply {
@@ -127,6 +127,14 @@ describe('NGINX file server', () => {
     // The same answer as from the API directly.
     expect((await call(stack.api.url, 'GET', `/api/entries/${created.body.id}`)).body).toEqual(created.body);
     expectProblem(await call(stack.url, 'POST', '/api/entries', { text: ' ' }), 400);
+  });
+
+  it.each([['/api/entries'], ['/api/docs/']])('passes the API\'s own security headers on %s, without adding the UI\'s', async (path) => {
+    const security = (reply: Reply) =>
+      Object.fromEntries([...reply.headers].filter(([name]) => /^(content-security-policy|x-frame-options|x-content-type-options|referrer-policy|cross-origin-opener-policy|permissions-policy|cache-control)$/.test(name)));
+    const proxied = security(await call(stack.url, 'GET', path));
+    expect(proxied['content-security-policy']).toMatch(/^default-src 'none';/); // the API's, once
+    expect(proxied).toEqual(security(await call(stack.api.url, 'GET', path)));
   });
 
   it('builds the local config from the shared file without dropping any of its rules', () => {

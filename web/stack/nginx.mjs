@@ -33,6 +33,10 @@ export function localServerBlock({ port, apiUrl, root = webRoot }) {
     '        proxy_set_header Host $host;',
     '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
     '        proxy_set_header X-Forwarded-Proto $scheme;',
+    "        # The API sends its own security headers. NGINX adds the server's add_header lines only to",
+    '        # locations with none of their own, and this one (empty for /api/, so it adds nothing) keeps',
+    "        # the UI's document headers off API answers, as with the Ingress.",
+    '        add_header Cache-Control $journal_cache_control always;',
     '    }',
   ].join('\n');
   const shared = readFileSync(sharedServerConf, 'utf8');
