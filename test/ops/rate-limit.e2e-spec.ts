@@ -64,7 +64,7 @@ describe('with RATE_LIMIT_WRITES_PER_MINUTE set', () => {
     const before = (await call(podA.url, 'GET', '/api/entries')).body.total;
     const allowed = await Promise.all([1, 2, 3].map((i) => post(podA, `allowed ${i}`)));
     expect(allowed.map((r) => r.status)).toEqual([201, 201, 201]);
-    // The X-RateLimit-* headers are deliberately not sent (README, Rate limiting).
+    // The X-RateLimit-* headers are deliberately not sent (docs/operations.md, Rate limits).
     expect([...allowed[0]!.headers.keys()].filter((name) => name.startsWith('x-ratelimit'))).toEqual([]);
 
     const rejected = await post(podA, 'one too many');
