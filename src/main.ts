@@ -65,8 +65,8 @@ async function bootstrap(): Promise<void> {
     }),
   );
 
-  await app.listen(Number(env.PORT), '0.0.0.0');
-  logger.log(`listening on port ${env.PORT}, metrics on port ${env.METRICS_PORT}`);
+  await app.listen(Number(env.PORT), env.HOST);
+  logger.log(`listening on ${env.HOST} port ${env.PORT}, metrics on port ${env.METRICS_PORT}`);
 
   // Nest's enableShutdownHooks re-raises the signal (exit 143); Kubernetes expects a clean 0 after draining.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -30,6 +30,11 @@ function redactPassword(value: string): string {
   return value.replace(/\/\/([^@/]*):[^@/]*@/, '//$1:***@');
 }
 
+/** An address to listen on: 0.0.0.0 (all interfaces, in a container), 127.0.0.1 (this machine only), ::... */
+const ipAddress = z.string().refine((v) => isIP(v) !== 0, {
+  error: (issue) => `must be an IP address to listen on, like 0.0.0.0 (all interfaces) or 127.0.0.1 (this machine only), got ${JSON.stringify(issue.input)}`,
+});
+
 /** "https://journal.example,http://localhost:8000": exact origins, as browsers send them. */
 const originList = z.string().refine(
   (v) => v.split(',').every((origin) => URL.canParse(origin) && new URL(origin).origin === origin),
@@ -61,6 +66,7 @@ export const envSchema = z
   .object({
     NODE_ENV: z.string().optional(),
     PORT: wholeNumber(1, 65535).default('8080'),
+    HOST: ipAddress.default('0.0.0.0'),
     JOURNAL_ENTRIES: wholeNumber(1, 100).default('10'),
     REDIS_WRITE_URL: redisUrl.default('redis://127.0.0.1:6379'),
     REDIS_READ_URL: redisUrl.optional(),

@@ -32,7 +32,7 @@ export class MetricsModule implements OnModuleInit, OnApplicationBootstrap, OnAp
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.server = await serveMetrics(this.metrics, Number(this.config.getOrThrow<string>('METRICS_PORT')));
+    this.server = await serveMetrics(this.metrics, Number(this.config.getOrThrow<string>('METRICS_PORT')), this.config.getOrThrow<string>('HOST'));
   }
 
   onApplicationShutdown(): Promise<void> {
