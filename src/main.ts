@@ -7,7 +7,6 @@ import { startupErrorLine } from './config/config-error.js';
 import { validateEnv } from './config/env.schema.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { MAX_BODY_BYTES } from './journal/entry.contract.js';
-import { entryNotFound } from './journal/journal.service.js';
 import { createLogger, NestLogger } from './logging/logger.js';
 import { RequestLog, requestId, returnRequestId } from './logging/request-log.js';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
@@ -29,12 +28,15 @@ async function bootstrap(): Promise<void> {
     // __proto__ and constructor.prototype keys are dropped while parsing, so they never reach the store.
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
-    // Router errors never reach Nest, nor the hooks that add the usual headers. Only /api/entries/:id
-    // has a parameter: an over-long one is an unknown id.
+    // Path parameters are checked by their handlers: the router takes any length the URL may have
+    // (Node limits the request line with the headers, 16 KiB).
+    routerOptions: { maxParamLength: 16 * 1024 },
+    // Router errors (a URL that is not valid percent-encoding) never reach Nest, nor the hooks that
+    // add the usual headers.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       addSecurityHeaders(request, reply);
       void reply.header('x-request-id', request.id);
-      sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? entryNotFound(request.url.split('/').at(-1)!) : error, logger);
+      sendProblem(reply, error, logger);
     },
   });
   // JSON bodies only (Fastify's own parser): any other type is a 415, never parsed.
