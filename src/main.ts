@@ -4,7 +4,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { startupErrorLine } from './config/config-error.js';
-import { validateEnv } from './config/env.schema.js';
+import { loggingConfig } from './config/logging.config.js';
+import { securityConfig } from './config/security.config.js';
+import { serverConfig } from './config/server.config.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { MAX_BODY_BYTES } from './journal/entry.contract.js';
 import { createLogger, NestLogger } from './logging/logger.js';
@@ -15,15 +17,16 @@ import { secure, securityHeaders, trustedProxies } from './security/security.js'
 
 async function bootstrap(): Promise<void> {
   // Fastify needs the logger and the proxy trust before Nest (and its ConfigModule) exist.
-  const env = validateEnv(process.env);
-  const pino = await createLogger(env);
+  const server = serverConfig();
+  const security = securityConfig();
+  const pino = await createLogger(loggingConfig());
   const logger = new Logger('Journal');
   const addSecurityHeaders = securityHeaders(DOCS_PATH);
   const adapter = new FastifyAdapter({
     loggerInstance: pino,
     logController: new RequestLog(),
     genReqId: requestId,
-    trustProxy: trustedProxies(env.TRUST_PROXY),
+    trustProxy: trustedProxies(security.trustProxy),
     bodyLimit: MAX_BODY_BYTES,
     // __proto__ and constructor.prototype keys are dropped while parsing, so they never reach the store.
     onProtoPoisoning: 'remove',
@@ -51,7 +54,7 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
   });
   app.useLogger(new NestLogger(pino));
-  secure(app, addSecurityHeaders, env.CORS_ORIGINS);
+  secure(app, addSecurityHeaders, security.corsOrigins);
   setupOpenApi(app);
 
   const shutdown = app.get(ShutdownState);
@@ -67,8 +70,8 @@ async function bootstrap(): Promise<void> {
     }),
   );
 
-  await app.listen(Number(env.PORT), env.HOST);
-  logger.log(`listening on ${env.HOST} port ${env.PORT}, metrics on port ${env.METRICS_PORT}`);
+  await app.listen(server.port, server.host);
+  logger.log(`listening on ${server.host} port ${server.port}, metrics on port ${server.metricsPort}`);
 
   // Nest's enableShutdownHooks re-raises the signal (exit 143); Kubernetes expects a clean 0 after draining.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

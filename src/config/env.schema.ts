@@ -58,9 +58,8 @@ const oneOf = <T extends string>(values: readonly [T, ...T[]], fallback: T) =>
   z.enum(values, { error: (issue) => `must be one of ${values.join(', ')}, got ${JSON.stringify(issue.input)}` }).default(fallback);
 
 /**
- * The environment the API reads (docs/configuration.md), validated once at start by @nestjs/config.
- * Values stay strings (they are written back to process.env); the typed config in
- * journal.config.ts and redis.config.ts reads them.
+ * The environment the API reads (docs/configuration.md). Values stay strings, as in process.env;
+ * the typed namespaces (*.config.ts, registerAs) convert them.
  */
 export const envSchema = z
   .object({
@@ -86,9 +85,21 @@ export const envSchema = z
 
 export type Env = z.output<typeof envSchema>;
 
-/** Validates the environment once per process: main.ts needs it before Nest starts, and ConfigModule reuses it. */
+/** Checks an environment; a mistake is a ConfigError naming each variable and what is wrong. */
 export function validateEnv(env: Record<string, unknown>): Env {
   const result = envSchema.safeParse(env);
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
   return result.data;
+}
+
+let validated: Env | undefined;
+
+/**
+ * The process's environment, read and validated once. The config namespaces read their settings
+ * from it (main.ts calls them before Nest starts, ConfigModule when it does); nothing reads
+ * process.env after this.
+ */
+export function validatedEnv(): Env {
+  validated ??= validateEnv(process.env);
+  return validated;
 }
