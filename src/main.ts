@@ -10,10 +10,10 @@ import { serverConfig } from './config/server.config.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { MAX_BODY_BYTES } from './journal/entry.contract.js';
 import { createLogger, NestLogger } from './logging/logger.js';
-import { RequestLog, requestId, returnRequestId } from './logging/request-log.js';
+import { RequestLog, requestId } from './logging/request-log.js';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
 import { ProblemFilter, sendProblem } from './problem/problem.filter.js';
-import { secure, securityHeaders, trustedProxies } from './security/security.js';
+import { securityHeaders, trustedProxies } from './security/security.js';
 
 async function bootstrap(): Promise<void> {
   // Fastify needs the logger and the proxy trust before Nest (and its ConfigModule) exist.
@@ -44,7 +44,6 @@ async function bootstrap(): Promise<void> {
   });
   // JSON bodies only (Fastify's own parser): any other type is a 415, never parsed.
   adapter.getInstance().removeContentTypeParser('text/plain');
-  returnRequestId(adapter.getInstance());
 
   // bodyParser: false keeps Nest from adding form (urlencoded) parsing.
   // Nest's own logger stays off until start-up succeeded: a failed start is one line, not a stack trace.
@@ -54,14 +53,7 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
   });
   app.useLogger(new NestLogger(pino));
-  secure(app, addSecurityHeaders, security.corsOrigins);
   setupOpenApi(app);
-
-  const shutdown = app.get(ShutdownState);
-  adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
-    if (shutdown.shuttingDown) void reply.header('connection', 'close');
-    done(null, payload);
-  });
 
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(
@@ -77,7 +69,7 @@ async function bootstrap(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal}: finishing requests in flight`);
-      shutdown.shuttingDown = true;
+      app.get(ShutdownState).shuttingDown = true;
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 
 /** JSON is never a document: it may load nothing and be framed by no one. */
@@ -50,24 +50,23 @@ export function securityHeaders(documentPrefix: string): SecurityHeaders {
   };
 }
 
-/**
- * Security headers on every response, and CORS only for the origins CORS_ORIGINS lists: the web UI
- * is served from the same origin, so by default no other site may call the API.
- */
-export function secure(app: NestFastifyApplication, addHeaders: SecurityHeaders, corsOrigins: string[] | undefined): void {
-  app.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
+/** Security headers on every response. */
+export function addSecurityHeaders(fastify: FastifyInstance, addHeaders: SecurityHeaders): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
     addHeaders(request, reply);
     done();
   });
-  if (corsOrigins) {
-    app.enableCors({
-      origin: corsOrigins,
-      methods: ['GET', 'POST', 'DELETE'],
-      allowedHeaders: ['content-type', 'x-request-id'],
-      exposedHeaders: ['location', 'retry-after', 'x-request-id'],
-      maxAge: 600,
-    });
-  }
+}
+
+/** CORS for the origins CORS_ORIGINS lists: the web UI is served from the same origin, so by default no other site may call the API. */
+export function corsFor(origins: string[]): CorsOptions {
+  return {
+    origin: origins,
+    methods: ['GET', 'POST', 'DELETE'],
+    allowedHeaders: ['content-type', 'x-request-id'],
+    exposedHeaders: ['location', 'retry-after', 'x-request-id'],
+    maxAge: 600,
+  };
 }
 
 /**

@@ -13,14 +13,14 @@ describe('SIGTERM', () => {
       const clientsBefore = Number(/connected_clients:(\d+)/.exec(String(await redis.primary.command('INFO', 'clients')))![1]);
       const body = JSON.stringify({ text: 'sent while the API shuts down' });
       // Half the body now, the rest after SIGTERM: the request is in flight when the signal arrives.
-      const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const reply = new Promise<{ status: number; connection?: string; body: string }>((resolve, reject) => {
         const req = request(`${api.url}/api/entries`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         }, (res) => {
           let text = '';
           res.on('data', (d) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body: text }));
         });
         req.on('error', reject);
         req.write(body.slice(0, 10));
@@ -31,6 +31,7 @@ describe('SIGTERM', () => {
       });
       const answered = await reply;
       expect(answered.status).toBe(201);
+      expect(answered.connection).toBe('close'); // a kept-alive socket would hold the exit back
       expect(JSON.parse(answered.body).text).toBe('sent while the API shuts down');
       await expect(fetch(`${api.url}/healthz/live`)).rejects.toThrow();
       const signalled = Date.now();
