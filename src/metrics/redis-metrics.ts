@@ -5,7 +5,7 @@ import type { Metrics } from './metrics.js';
  * Times every command a client sends, pipelined and scripted ones included: they all pass through
  * sendCommand. ioredis may send a command twice (a resend after a reconnect): it is counted once.
  */
-export function instrumentRedis(client: Redis, role: 'writer' | 'reader', metrics: Metrics): void {
+export function instrumentRedis(client: Redis, role: 'writer' | 'reader', metrics: Metrics): Redis {
   const counted = new WeakSet<Command>();
   const send = client.sendCommand.bind(client);
   client.sendCommand = (command, ...rest) => {
@@ -23,4 +23,5 @@ export function instrumentRedis(client: Redis, role: 'writer' | 'reader', metric
     }
     return send(command, ...rest);
   };
+  return client;
 }

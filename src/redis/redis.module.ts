@@ -1,22 +1,31 @@
 import { Global, Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { redisConfig, type RedisConfig } from '../config/redis.config.js';
+import { Metrics } from '../metrics/metrics.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { instrumentRedis } from '../metrics/redis-metrics.js';
 import { createRedisClient } from './redis-client.factory.js';
 import { Replication } from './replication.js';
 import { REDIS_READER, REDIS_WRITER } from './redis.tokens.js';
 
+/**
+ * The two shared clients. What is done to them: every command is timed (metrics, here); Replication
+ * (here) asks both their ROLE every second; the journal store and the rate limiter define their Lua
+ * scripts on them (defineCommand).
+ */
 @Global()
 @Module({
+  imports: [MetricsModule],
   providers: [
     {
       provide: REDIS_WRITER,
-      useFactory: (config: RedisConfig) => createRedisClient('writer', config.writeUrl, config.password),
-      inject: [redisConfig.KEY],
+      useFactory: (config: RedisConfig, metrics: Metrics) => instrumentRedis(createRedisClient('writer', config.writeUrl, config.password), 'writer', metrics),
+      inject: [redisConfig.KEY, Metrics],
     },
     {
       provide: REDIS_READER,
-      useFactory: (config: RedisConfig) => createRedisClient('reader', config.readUrl, config.password),
-      inject: [redisConfig.KEY],
+      useFactory: (config: RedisConfig, metrics: Metrics) => instrumentRedis(createRedisClient('reader', config.readUrl, config.password), 'reader', metrics),
+      inject: [redisConfig.KEY, Metrics],
     },
     Replication,
   ],
