@@ -1,0 +1,78 @@
+// The journal's service and store as Nest assembles them (@nestjs/testing), against a real Redis
+// pair: the real clients, replication state and config, with only the settings replaced. (Not the
+// whole JournalModule: its controller's rate-limit guard comes from @nestjs/throttler, a CommonJS
+// package that requires the ESM-only @nestjs/common, which jest's ESM mode cannot load on Node 20.)
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { HttpStatus } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import type { Redis } from 'ioredis';
+import { AppConfigModule } from '../../src/config/config.module.js';
+import { journalConfig } from '../../src/config/journal.config.js';
+import { redisConfig } from '../../src/config/redis.config.js';
+import { JournalService } from '../../src/journal/journal.service.js';
+import { JournalStore } from '../../src/journal/journal.store.js';
+import { ProblemException } from '../../src/problem/problem.js';
+import { RedisModule } from '../../src/redis/redis.module.js';
+import { REDIS_READER, REDIS_WRITER } from '../../src/redis/redis.tokens.js';
+import { waitFor } from '../support/ports.js';
+import { startRedisPair, type RedisPair } from '../support/redis.js';
+
+let redis: RedisPair;
+let module: TestingModule;
+let journal: JournalService;
+
+beforeAll(async () => {
+  redis = await startRedisPair();
+  module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule], providers: [JournalService, JournalStore] })
+    .overrideProvider(redisConfig.KEY)
+    .useValue({ writeUrl: redis.primary.url, readUrl: redis.replica.url, passwordFile: '(test)', password: redis.password })
+    .overrideProvider(journalConfig.KEY)
+    .useValue({ pageSize: 2 })
+    .compile();
+  journal = module.get(JournalService);
+  // The clients connect on their own, as at start-up; the API's readiness waits for that too.
+  const clients = [module.get<Redis>(REDIS_WRITER), module.get<Redis>(REDIS_READER)];
+  await waitFor('the clients to connect', async () => (clients.every((c) => c.status === 'ready') ? true : undefined));
+});
+
+afterAll(async () => {
+  await module?.close(); // quits the clients, stops the replication timer
+  await redis?.stop();
+});
+
+/** The problem a call fails with. */
+async function problemOf(call: Promise<unknown>): Promise<ProblemException> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ProblemException);
+  return error as ProblemException;
+}
+
+describe('the journal on a real Redis pair', () => {
+  it('creates, pages with the configured page size (newest first), reads and deletes', async () => {
+    const [first, second, third] = [await journal.create('one'), await journal.create('two'), await journal.create('three')];
+    expect(await journal.page(1)).toEqual({ entries: [third, second], page: 1, pageSize: 2, total: 3 });
+    expect(await journal.page(2)).toEqual({ entries: [first], page: 2, pageSize: 2, total: 3 });
+    expect(await journal.get(second.id)).toEqual(second);
+    await journal.delete(second.id);
+    expect((await problemOf(journal.delete(second.id))).getStatus()).toBe(HttpStatus.NOT_FOUND);
+    expect((await problemOf(journal.get('not-an-id'))).getStatus()).toBe(HttpStatus.NOT_FOUND);
+  });
+
+  it('has the replica acknowledge each create: the entry is on the replica when create returns', async () => {
+    const entry = await journal.create('on both');
+    expect(await redis.replica.command('ZRANGE', 'journal:entries', entry.id, entry.id, 'BYSCORE')).toEqual([JSON.stringify(entry)]);
+  });
+
+  it('turns a Redis outage into a 503 problem with Retry-After, and heals by itself', async () => {
+    await redis.primary.stop();
+    const problem = await problemOf(journal.create('while the primary is down'));
+    expect(problem.getStatus()).toBe(HttpStatus.SERVICE_UNAVAILABLE);
+    expect(problem.headers).toEqual({ 'Retry-After': '1' });
+    await redis.primary.start();
+    const healed = await waitFor('a create to succeed again', () => journal.create('after the outage').catch(() => undefined), 15_000);
+    expect(healed.text).toBe('after the outage');
+  }, 30_000);
+});
