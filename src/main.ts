@@ -7,6 +7,7 @@ import { startupErrorLine } from './config/config-error.js';
 import { loggingConfig } from './config/logging.config.js';
 import { securityConfig } from './config/security.config.js';
 import { serverConfig } from './config/server.config.js';
+import { HEALTH_PATH } from './health/health.controller.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { MAX_BODY_BYTES } from './journal/entry.contract.js';
 import { createLogger, NestLogger } from './logging/logger.js';
@@ -24,7 +25,7 @@ async function bootstrap(): Promise<void> {
   const addSecurityHeaders = securityHeaders(DOCS_PATH);
   const adapter = new FastifyAdapter({
     loggerInstance: pino,
-    logController: new RequestLog(),
+    logController: new RequestLog(`/${HEALTH_PATH}`),
     genReqId: requestId,
     trustProxy: trustedProxies(security.trustProxy),
     bodyLimit: MAX_BODY_BYTES,

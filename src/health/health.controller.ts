@@ -7,9 +7,12 @@ import { RedisHealthIndicator } from './redis.health.js';
 import { healthProblemSchema, healthReportSchema } from './health.schemas.js';
 import { ShutdownState } from './shutdown-state.js';
 
+/** Where the probes are: /healthz/live, /healthz/ready, /healthz. */
+export const HEALTH_PATH = 'healthz';
+
 // @HealthCheck's own OpenAPI responses are off below: they describe terminus' 503 body, not our problem+json.
 @ApiTags('health')
-@Controller('healthz')
+@Controller(HEALTH_PATH)
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

@@ -21,15 +21,20 @@ export function returnRequestId(fastify: FastifyInstance): void {
 
 /**
  * Fastify's request logging, one line per request instead of two (no "incoming request"), with the
- * route template and no headers or body. Probes come every few seconds from every kubelet: they
- * are logged at debug level while they succeed, and a failing one is a warning, not an incident.
+ * route template and no headers or body. Probes (paths under `probePrefix`) come every few seconds
+ * from every kubelet: they are logged at debug level while they succeed, and a failing one is a
+ * warning, not an incident.
  */
 export class RequestLog extends LogController {
+  constructor(private readonly probePrefix: string) {
+    super();
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const status = reply.statusCode;
-    const probe = request.url.startsWith('/healthz');
+    const probe = request.url.startsWith(this.probePrefix);
     const level = probe ? (status < 400 ? 'debug' : 'warn') : error || status >= 500 ? 'error' : 'info';
     request.log[level](
       {
