@@ -1,6 +1,7 @@
 import { journalConfig } from '../../src/config/journal.config.js';
 import { redisConfig } from '../../src/config/redis.config.js';
 import { serverConfig } from '../../src/config/server.config.js';
+import { JOURNAL_SCRIPTS } from '../../src/journal/journal.store.js';
 import { createRedisClient } from '../../src/redis/redis-client.factory.js';
 import { createBaseline } from './server.js';
 
@@ -10,8 +11,8 @@ const config = journalConfig();
 const redis = redisConfig();
 
 const server = createBaseline({
-  writer: createRedisClient('writer', redis.writeUrl, redis.password),
-  reader: createRedisClient('reader', redis.readUrl, redis.password),
+  writer: createRedisClient('writer', redis.writeUrl, redis.password, JOURNAL_SCRIPTS),
+  reader: createRedisClient('reader', redis.readUrl, redis.password, JOURNAL_SCRIPTS),
   config,
 });
 server.listen(port, '0.0.0.0', () => console.log(`baseline listening on port ${port}`));

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChainableCommander, Redis } from 'ioredis';
+import type { RedisScripts } from '../redis/redis-client.factory.js';
 import { Replication } from '../redis/replication.js';
 import { REDIS_READER, REDIS_WRITER } from '../redis/redis.tokens.js';
 
@@ -26,6 +27,12 @@ return entry`;
 const PAGE_SCRIPT = `#!lua flags=no-writes
 return { redis.call('ZCARD', KEYS[1]), redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'REV') }`;
 
+/** The store's Lua scripts, defined on both clients where they are made (RedisModule.forRoot in AppModule). */
+export const JOURNAL_SCRIPTS: RedisScripts = {
+  createEntry: { numberOfKeys: 2, lua: CREATE_SCRIPT },
+  pageOfEntries: { numberOfKeys: 1, lua: PAGE_SCRIPT, readOnly: true },
+};
+
 type Scripted = Redis & {
   createEntry(entriesKey: string, nextIdKey: string, rest: string): Promise<string>;
   pageOfEntries(entriesKey: string, start: number, stop: number): Promise<[number, string[]]>;
@@ -45,10 +52,6 @@ export class JournalStore {
     @Inject(REDIS_READER) reader: Redis,
     private readonly replication: Replication,
   ) {
-    for (const client of [writer, reader]) {
-      client.defineCommand('createEntry', { numberOfKeys: 2, lua: CREATE_SCRIPT });
-      client.defineCommand('pageOfEntries', { numberOfKeys: 1, lua: PAGE_SCRIPT, readOnly: true });
-    }
     this.writer = writer as Scripted;
     this.reader = reader as Scripted;
   }

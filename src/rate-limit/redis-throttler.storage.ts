@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
+import type { RedisScripts } from '../redis/redis-client.factory.js';
 
 /** Every limiter key starts with this, and each expires on its own: nothing accumulates. */
 export const RATE_KEY_PREFIX = 'journal:rate:';
@@ -30,6 +31,11 @@ return { hits, left }`;
  */
 const HIT_TIMEOUT_MS = 250;
 
+/** The limiter's Lua script, defined on the writer where it is made (RedisModule.forRoot in AppModule). */
+export const RATE_LIMIT_SCRIPTS: RedisScripts = {
+  rateLimitHit: { numberOfKeys: 1, lua: HIT_SCRIPT },
+};
+
 type Scripted = Redis & {
   rateLimitHit(key: string, windowMs: number, limit: number, blockMs: number): Promise<[number, number]>;
 };
@@ -45,7 +51,6 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private failing = false;
 
   constructor(writer: Redis) {
-    writer.defineCommand('rateLimitHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
     this.redis = writer as Scripted;
   }
 

@@ -1,13 +1,17 @@
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
 /** Bounded so that a dead or hung Redis turns into a fast 503, never a hanging request. */
 const COMMAND_TIMEOUT_MS = 800;
 
-export function createRedisClient(role: 'writer' | 'reader', url: string, password: string | undefined): Redis {
+/** Lua scripts by name, each then callable as a method of the client (ioredis sends them by SHA). */
+export type RedisScripts = NonNullable<RedisOptions['scripts']>;
+
+export function createRedisClient(role: 'writer' | 'reader', url: string, password: string | undefined, scripts: RedisScripts): Redis {
   const logger = new Logger(`Redis ${role}`);
   const client = new Redis(url, {
     password,
+    scripts,
     connectionName: `journal-${role}`,
     // No offline queue: while disconnected a command fails at once instead of waiting for a reconnect.
     enableOfflineQueue: false,

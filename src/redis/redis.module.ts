@@ -1,37 +1,45 @@
-import { Global, Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { redisConfig, type RedisConfig } from '../config/redis.config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { instrumentRedis } from '../metrics/redis-metrics.js';
-import { createRedisClient } from './redis-client.factory.js';
+import { createRedisClient, type RedisScripts } from './redis-client.factory.js';
 import { Replication } from './replication.js';
 import { REDIS_READER, REDIS_WRITER } from './redis.tokens.js';
 
 /**
- * The two shared clients. What is done to them: every command is timed (metrics, here); Replication
- * (here) asks both their ROLE every second; the journal store and the rate limiter define their Lua
- * scripts on them (defineCommand).
+ * The two shared clients, and all that is done to them: the features' Lua scripts are defined on
+ * them and every command is timed (metrics) as they are made; Replication asks both their ROLE on
+ * connect and every second.
  */
 @Global()
-@Module({
-  imports: [MetricsModule],
-  providers: [
-    {
-      provide: REDIS_WRITER,
-      useFactory: (config: RedisConfig, metrics: Metrics) => instrumentRedis(createRedisClient('writer', config.writeUrl, config.password), 'writer', metrics),
-      inject: [redisConfig.KEY, Metrics],
-    },
-    {
-      provide: REDIS_READER,
-      useFactory: (config: RedisConfig, metrics: Metrics) => instrumentRedis(createRedisClient('reader', config.readUrl, config.password), 'reader', metrics),
-      inject: [redisConfig.KEY, Metrics],
-    },
-    Replication,
-  ],
-  exports: [REDIS_WRITER, REDIS_READER, Replication],
-})
+@Module({})
 export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  /** `scripts`: the Lua scripts of the features that use the clients (AppModule gathers them). */
+  static forRoot(scripts: RedisScripts): DynamicModule {
+    return {
+      module: RedisModule,
+      imports: [MetricsModule],
+      providers: [
+        {
+          provide: REDIS_WRITER,
+          useFactory: (config: RedisConfig, metrics: Metrics) =>
+            instrumentRedis(createRedisClient('writer', config.writeUrl, config.password, scripts), 'writer', metrics),
+          inject: [redisConfig.KEY, Metrics],
+        },
+        {
+          provide: REDIS_READER,
+          useFactory: (config: RedisConfig, metrics: Metrics) =>
+            instrumentRedis(createRedisClient('reader', config.readUrl, config.password, scripts), 'reader', metrics),
+          inject: [redisConfig.KEY, Metrics],
+        },
+        Replication,
+      ],
+      exports: [REDIS_WRITER, REDIS_READER, Replication],
+    };
+  }
+
   private readonly logger = new Logger(RedisModule.name);
 
   constructor(

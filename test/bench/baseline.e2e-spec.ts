@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { createBaseline } from '../../bench/baseline/server.js';
+import { JOURNAL_SCRIPTS } from '../../src/journal/journal.store.js';
 import { createRedisClient } from '../../src/redis/redis-client.factory.js';
 import { call, expectProblem } from '../support/http.js';
 import { startRedisPair, type RedisPair } from '../support/redis.js';
@@ -17,7 +18,7 @@ let url: string;
 beforeAll(async () => {
   redis = await startRedisPair();
   clients = [redis.primary.url, redis.replica.url].map((u, i) =>
-    createRedisClient(i === 0 ? 'writer' : 'reader', u, redis.password),
+    createRedisClient(i === 0 ? 'writer' : 'reader', u, redis.password, JOURNAL_SCRIPTS),
   );
   server = createBaseline({ writer: clients[0], reader: clients[1], config: { pageSize: PAGE_SIZE } });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -20,7 +20,7 @@ let health: HealthController;
 
 beforeAll(async () => {
   redis = await startRedisPair();
-  module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule, HealthModule] })
+  module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule.forRoot({}), HealthModule] })
     .overrideProvider(redisConfig.KEY)
     .useValue({ writeUrl: redis.primary.url, readUrl: redis.replica.url, passwordFile: '(test)', password: redis.password })
     .compile();

@@ -10,7 +10,7 @@ import { AppConfigModule } from '../../src/config/config.module.js';
 import { journalConfig } from '../../src/config/journal.config.js';
 import { redisConfig } from '../../src/config/redis.config.js';
 import { JournalService } from '../../src/journal/journal.service.js';
-import { JournalStore } from '../../src/journal/journal.store.js';
+import { JOURNAL_SCRIPTS, JournalStore } from '../../src/journal/journal.store.js';
 import { ProblemException } from '../../src/problem/problem.js';
 import { RedisModule } from '../../src/redis/redis.module.js';
 import { REDIS_READER, REDIS_WRITER } from '../../src/redis/redis.tokens.js';
@@ -23,7 +23,7 @@ let journal: JournalService;
 
 beforeAll(async () => {
   redis = await startRedisPair();
-  module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule], providers: [JournalService, JournalStore] })
+  module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule.forRoot(JOURNAL_SCRIPTS)], providers: [JournalService, JournalStore] })
     .overrideProvider(redisConfig.KEY)
     .useValue({ writeUrl: redis.primary.url, readUrl: redis.replica.url, passwordFile: '(test)', password: redis.password })
     .overrideProvider(journalConfig.KEY)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { RedisThrottlerStorage } from '../../src/rate-limit/redis-throttler.storage.js';
+import { RATE_LIMIT_SCRIPTS, RedisThrottlerStorage } from '../../src/rate-limit/redis-throttler.storage.js';
 import type { ApiProcess } from '../support/api.js';
 import { call, expectProblem, type Reply } from '../support/http.js';
 import { waitFor } from '../support/ports.js';
@@ -132,7 +132,7 @@ describe('the counter in Redis (RedisThrottlerStorage, what the guard calls per 
   let client: Redis;
   let storage: RedisThrottlerStorage;
   beforeAll(() => {
-    client = new Redis(redis.primary.url, { password: redis.password });
+    client = new Redis(redis.primary.url, { password: redis.password, scripts: RATE_LIMIT_SCRIPTS });
     storage = new RedisThrottlerStorage(client);
   });
   afterAll(() => client.quit());
