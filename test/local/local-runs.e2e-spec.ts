@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../support/api.js';
@@ -12,6 +12,7 @@ import { call } from '../support/http.js';
 import { Journal } from '../support/journal.js';
 import { freePort, GaveUp, waitFor } from '../support/ports.js';
 import { childProcesses, processesIn } from '../support/processes.js';
+import { RedisNode } from '../support/redis.js';
 import { Nginx } from '../web/stack.js';
 
 /** Whether something accepts connections on host:port. */
@@ -31,6 +32,24 @@ describe('a failed start in the test helpers', () => {
     const before = childProcesses();
     await expect(Journal.start({ env: { JOURNAL_ENTRIES: 'abc' } })).rejects.toThrow(/Invalid configuration: JOURNAL_ENTRIES/);
     expect(childProcesses()).toEqual(before);
+  });
+
+  it('of Redis (its port is taken) fails at once, with nothing left', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => taken.once('listening', resolve));
+    const dir = mkdtempSync(join(tmpdir(), 'journal-redis-taken-'));
+    const before = childProcesses();
+    try {
+      const node = new RedisNode('primary', (taken.address() as AddressInfo).port, dir, ['--bind', '127.0.0.1', '--save', '']);
+      const started = Date.now();
+      await expect(node.start()).rejects.toThrow(/redis-server exited/);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(node.running).toBe(false);
+      expect(childProcesses()).toEqual(before);
+    } finally {
+      taken.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('of NGINX (it never answers 200) stops NGINX', async () => {

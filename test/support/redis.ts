@@ -65,7 +65,8 @@ export class RedisNode {
 
   /** Runs one command on a short-lived connection. */
   async command(name: string, ...args: (string | number)[]): Promise<unknown> {
-    const password = this.args[this.args.indexOf('--requirepass') + 1];
+    const at = this.args.indexOf('--requirepass');
+    const password = at >= 0 ? this.args[at + 1] : undefined;
     const client = new Redis({
       port: this.port,
       host: '127.0.0.1',
@@ -75,6 +76,7 @@ export class RedisNode {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
       connectTimeout: 1000,
+      commandTimeout: 1000, // a server that hangs (or is not Redis) must not hang the caller
     });
     client.on('error', () => undefined);
     try {
