@@ -1,36 +1,43 @@
 // The health module as Nest assembles it (@nestjs/testing) with the real Redis clients and terminus,
 // against a real Redis pair whose servers are stopped one by one; only the Redis settings replaced.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Test, type TestingModule } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
 import { AppConfigModule } from '../../src/config/config.module.js';
 import { redisConfig } from '../../src/config/redis.config.js';
+import { serverConfig } from '../../src/config/server.config.js';
 import { HealthController } from '../../src/health/health.controller.js';
 import { HealthModule } from '../../src/health/health.module.js';
 import { ShutdownState } from '../../src/health/shutdown-state.js';
 import { ProblemException } from '../../src/problem/problem.js';
 import { RedisModule } from '../../src/redis/redis.module.js';
 import { REDIS_READER, REDIS_WRITER } from '../../src/redis/redis.tokens.js';
-import { waitFor } from '../support/ports.js';
+import { freePort, waitFor } from '../support/ports.js';
 import { startRedisPair, type RedisPair } from '../support/redis.js';
 
 let redis: RedisPair;
-let module: TestingModule;
+let app: NestFastifyApplication;
 let health: HealthController;
 
 beforeAll(async () => {
   redis = await startRedisPair();
-  module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule.forRoot({}), HealthModule] })
+  const module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule.forRoot({}), HealthModule] })
     .overrideProvider(redisConfig.KEY)
     .useValue({ writeUrl: redis.primary.url, readUrl: redis.replica.url, passwordFile: '(test)', password: redis.password })
+    .overrideProvider(serverConfig.KEY)
+    .useValue({ port: 0, host: '127.0.0.1', metricsPort: await freePort() })
     .compile();
-  health = module.get(HealthController);
-  const clients = [module.get<Redis>(REDIS_WRITER), module.get<Redis>(REDIS_READER)];
+  // An application (not just the module graph), so that start-up and shutdown hooks run as in the API.
+  app = module.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  await app.init();
+  health = app.get(HealthController);
+  const clients = [app.get<Redis>(REDIS_WRITER), app.get<Redis>(REDIS_READER)];
   await waitFor('the clients to connect', async () => (clients.every((c) => c.status === 'ready') ? true : undefined));
 });
 
 afterAll(async () => {
-  await module?.close();
+  await app?.close(); // quits the clients, stops the metrics server
   await redis?.stop();
 });
 
@@ -68,7 +75,7 @@ describe('health checks on a real Redis pair', () => {
   it('while shutting down: not ready, whatever Redis says', async () => {
     await Promise.all([redis.primary.start(), redis.replica.start()]);
     await waitFor('readiness to come back', () => health.ready().catch(() => undefined), 10_000);
-    module.get(ShutdownState).shuttingDown = true;
+    app.get(ShutdownState).shuttingDown = true;
     expect(await failure(() => health.ready())).toMatchObject({ status: 503, detail: 'shutting down' });
   }, 20_000);
 });

@@ -4,39 +4,46 @@
 // package that requires the ESM-only @nestjs/common, which jest's ESM mode cannot load on Node 20.)
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HttpStatus } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
 import { AppConfigModule } from '../../src/config/config.module.js';
 import { journalConfig } from '../../src/config/journal.config.js';
 import { redisConfig } from '../../src/config/redis.config.js';
+import { serverConfig } from '../../src/config/server.config.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { JOURNAL_SCRIPTS, JournalStore } from '../../src/journal/journal.store.js';
 import { ProblemException } from '../../src/problem/problem.js';
 import { RedisModule } from '../../src/redis/redis.module.js';
 import { REDIS_READER, REDIS_WRITER } from '../../src/redis/redis.tokens.js';
-import { waitFor } from '../support/ports.js';
+import { freePort, waitFor } from '../support/ports.js';
 import { startRedisPair, type RedisPair } from '../support/redis.js';
 
 let redis: RedisPair;
-let module: TestingModule;
+let app: NestFastifyApplication;
 let journal: JournalService;
 
 beforeAll(async () => {
   redis = await startRedisPair();
-  module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule.forRoot(JOURNAL_SCRIPTS)], providers: [JournalService, JournalStore] })
+  const module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule.forRoot(JOURNAL_SCRIPTS)], providers: [JournalService, JournalStore] })
     .overrideProvider(redisConfig.KEY)
     .useValue({ writeUrl: redis.primary.url, readUrl: redis.replica.url, passwordFile: '(test)', password: redis.password })
+    .overrideProvider(serverConfig.KEY)
+    .useValue({ port: 0, host: '127.0.0.1', metricsPort: await freePort() })
     .overrideProvider(journalConfig.KEY)
     .useValue({ pageSize: 2 })
     .compile();
-  journal = module.get(JournalService);
+  // An application (not just the module graph), so that start-up and shutdown hooks run as in the API.
+  app = module.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  await app.init();
+  journal = app.get(JournalService);
   // The clients connect on their own, as at start-up; the API's readiness waits for that too.
-  const clients = [module.get<Redis>(REDIS_WRITER), module.get<Redis>(REDIS_READER)];
+  const clients = [app.get<Redis>(REDIS_WRITER), app.get<Redis>(REDIS_READER)];
   await waitFor('the clients to connect', async () => (clients.every((c) => c.status === 'ready') ? true : undefined));
 });
 
 afterAll(async () => {
-  await module?.close(); // quits the clients, stops the replication timer
+  await app?.close(); // quits the clients, stops the replication timer and the metrics server
   await redis?.stop();
 });
 
