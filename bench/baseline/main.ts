@@ -12,8 +12,8 @@ const config = journalConfig();
 const redis = redisConfig();
 
 const server = createBaseline({
-  writer: createRedisClient('writer', redis.writeUrl, redis.password),
-  reader: createRedisClient('reader', redis.readUrl, redis.password),
+  writer: createRedisClient('writer', redis.writer, redis.password),
+  reader: createRedisClient('reader', redis.reader, redis.password),
   config,
 });
 server.listen(config.port, '0.0.0.0', () => console.log(`baseline listening on port ${config.port}`));

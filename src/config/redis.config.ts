@@ -2,15 +2,35 @@ import { readFileSync } from 'node:fs';
 import { registerAs } from '@nestjs/config';
 import { ConfigError } from './config-error.js';
 
+/** Sentinel mode: the Sentinels to ask and the name they know the primary by. */
+export interface SentinelEndpoint {
+  sentinels: { host: string; port: number }[];
+  masterName: string;
+}
+
+/** Where a client connects: a fixed redis:// URL, or whatever the Sentinels name. */
+export type RedisEndpoint = string | SentinelEndpoint;
+
 /**
- * Where Redis is and its password, read from the mounted Secret file. Without the file the API
- * runs without auth (local development), except in production, where that is a mistake.
+ * Where Redis is and its password, read from the mounted Secret file (Redis and the Sentinels
+ * share it). Without the file the API runs without auth (local development), except in
+ * production, where that is a mistake.
  */
 export const redisConfig = registerAs('redis', () => {
   const passwordFile = process.env.REDIS_PASSWORD_FILE!;
+  const sentinels = process.env.REDIS_SENTINELS;
+  const sentinel: SentinelEndpoint | undefined = sentinels
+    ? {
+        sentinels: sentinels.split(',').map((item) => {
+          const [host, port] = item.split(':');
+          return { host: host!, port: Number(port) };
+        }),
+        masterName: process.env.REDIS_MASTER_NAME!,
+      }
+    : undefined;
   return {
-    writeUrl: process.env.REDIS_WRITE_URL!,
-    readUrl: process.env.REDIS_READ_URL!,
+    writer: (sentinel ?? process.env.REDIS_WRITE_URL!) as RedisEndpoint,
+    reader: (sentinel ?? process.env.REDIS_READ_URL!) as RedisEndpoint,
     passwordFile,
     password: readPassword(passwordFile, process.env.NODE_ENV === 'production'),
   };

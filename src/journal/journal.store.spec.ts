@@ -48,4 +48,25 @@ describe('JournalStore read routing', () => {
     const writer = fakeClient('reconnecting', async () => ['never']);
     await expect(new JournalStore(writer, reader, inSync).get(1)).rejects.toThrow('Command timed out');
   });
+
+  it('tries the reader once more when the writer fails mid-command (a primary that just died)', async () => {
+    const reader = fakeClient('ready', async () => ['from reader']);
+    const writer = fakeClient('ready', async () => Promise.reject(new Error('Connection is closed.')));
+    expect(await new JournalStore(writer, reader, cutOff).get(1)).toBe('from reader');
+  });
+
+  it('waits briefly for a client that is reconnecting (a failover), then reads from it', async () => {
+    const reader = fakeClient('reconnecting', async () => ['from reader']);
+    const writer = fakeClient('reconnecting', async () => ['never']);
+    setTimeout(() => ((reader as { status: string }).status = 'ready'), 150);
+    expect(await new JournalStore(writer, reader, inSync).get(1)).toBe('from reader');
+  });
+
+  it('gives up after that brief wait when neither client connects', async () => {
+    const reader = fakeClient('reconnecting', async () => ['never']);
+    const writer = fakeClient('reconnecting', async () => ['never']);
+    const started = Date.now();
+    await expect(new JournalStore(writer, reader, inSync).get(1)).rejects.toThrow('neither the reader nor the writer is connected');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
 });

@@ -12,6 +12,12 @@ import { REDIS_READER, REDIS_WRITER } from '../redis/redis.tokens.js';
 export const ENTRIES_KEY = 'journal:entries';
 export const NEXT_ID_KEY = 'journal:next-id';
 
+/**
+ * Longest a read waits for a client to connect (a reconnect after a failover takes ~100-200 ms).
+ * With the 800 ms command timeout twice, a read still ends well inside 2.5 s.
+ */
+const RECONNECT_WAIT_MS = 500;
+
 /** Longest a write waits for its replicas to confirm it; below the client's command timeout. */
 const REPLICA_WAIT_MS = 500;
 
@@ -93,17 +99,35 @@ export class JournalStore {
 
   /**
    * Reads go to the replicas; to the primary when they are unreachable, or cut off from the primary
-   * (old data) while the primary is up.
+   * (old data) while the primary is up. A read that fails is tried once more on the other client,
+   * and a read finding neither connected waits briefly for one: through a failover (a client
+   * reconnecting to the new primary or another replica) reads keep working.
    */
   private async read<T>(command: (client: Scripted) => Promise<T>): Promise<T> {
-    const writerUp = this.writer.status === 'ready';
-    if (this.reader.status === 'ready' && (this.replication.readerInSync || !writerUp)) {
-      try {
-        return await command(this.reader);
-      } catch (error) {
-        if (!writerUp) throw error;
-      }
+    const first = this.readClient() ?? (await this.whenConnected([this.reader, this.writer]));
+    if (!first) throw new Error('neither the reader nor the writer is connected');
+    try {
+      return await command(first);
+    } catch (error) {
+      const other = await this.whenConnected([first === this.reader ? this.writer : this.reader]);
+      if (!other) throw error;
+      return command(other);
     }
-    return command(this.writer);
+  }
+
+  private readClient(): Scripted | undefined {
+    const writerUp = this.writer.status === 'ready';
+    if (this.reader.status === 'ready' && (this.replication.readerInSync || !writerUp)) return this.reader;
+    return writerUp ? this.writer : undefined;
+  }
+
+  /** The first of `clients` that is connected, waiting up to RECONNECT_WAIT_MS for one. */
+  private async whenConnected(clients: Scripted[]): Promise<Scripted | undefined> {
+    const deadline = Date.now() + RECONNECT_WAIT_MS;
+    for (;;) {
+      const ready = clients.find((client) => client.status === 'ready');
+      if (ready || Date.now() >= deadline) return ready;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 }

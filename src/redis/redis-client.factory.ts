@@ -1,12 +1,17 @@
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisEndpoint } from '../config/redis.config.js';
 
 /** Bounded so that a dead or hung Redis turns into a fast 503, never a hanging request. */
 const COMMAND_TIMEOUT_MS = 800;
 
-export function createRedisClient(role: 'writer' | 'reader', url: string, password: string | undefined): Redis {
+/**
+ * The writer talks to the primary, the reader to the replicas: at a fixed URL each, or, in
+ * Sentinel mode, wherever the Sentinels say they are now.
+ */
+export function createRedisClient(role: 'writer' | 'reader', endpoint: RedisEndpoint, password: string | undefined): Redis {
   const logger = new Logger(`Redis ${role}`);
-  const client = new Redis(url, {
+  const common: RedisOptions = {
     password,
     connectionName: `journal-${role}`,
     // No offline queue: while disconnected a command fails at once instead of waiting for a reconnect.
@@ -16,15 +21,40 @@ export function createRedisClient(role: 'writer' | 'reader', url: string, passwo
     commandTimeout: COMMAND_TIMEOUT_MS,
     // Reconnect forever, so the API heals by itself when Redis comes back.
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-  });
+  };
+  const client =
+    typeof endpoint === 'string'
+      ? new Redis(endpoint, common)
+      : new Redis({
+          ...common,
+          sentinels: endpoint.sentinels,
+          name: endpoint.masterName,
+          // Sentinel names the primary for the writer and a replica that is up for the reader.
+          role: role === 'writer' ? 'master' : 'slave',
+          // The Sentinels are protected by the same password as Redis.
+          sentinelPassword: password,
+          // Drop the connection as soon as a Sentinel announces +switch-master, instead of
+          // writing into an old primary until its socket closes (a hung one never closes it).
+          failoverDetector: role === 'writer',
+          // And any connection that gets no answer for this long is dead: reconnect through the
+          // Sentinels. Above the command timeout and WAIT, so slow commands do not trip it.
+          socketTimeout: 3000,
+          // Only the configured Sentinels (stable DNS names), not the addresses they gossip.
+          updateSentinels: false,
+          sentinelCommandTimeout: 500,
+          // A failover takes seconds: ask again at a short constant pace, not a growing backoff.
+          retryStrategy: () => 100,
+          sentinelRetryStrategy: () => 200,
+        });
+  const where = typeof endpoint === 'string' ? new URL(endpoint).host : `Sentinel ${endpoint.masterName}`;
   let lastError = '';
   client.on('error', (error: Error) => {
     // One line per new kind of failure, not one per reconnect attempt; ioredis never puts the password in these.
-    if (error.message !== lastError) logger.warn(`${error.message} (${new URL(url).host})`);
+    if (error.message !== lastError) logger.warn(`${error.message} (${where})`);
     lastError = error.message;
   });
   client.on('ready', () => {
-    if (lastError) logger.log(`connected again to ${new URL(url).host}`);
+    if (lastError) logger.log(`connected again to ${where}`);
     lastError = '';
   });
   return client;

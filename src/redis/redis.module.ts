@@ -10,12 +10,12 @@ import { REDIS_READER, REDIS_WRITER } from './redis.tokens.js';
   providers: [
     {
       provide: REDIS_WRITER,
-      useFactory: (config: RedisConfig) => createRedisClient('writer', config.writeUrl, config.password),
+      useFactory: (config: RedisConfig) => createRedisClient('writer', config.writer, config.password),
       inject: [redisConfig.KEY],
     },
     {
       provide: REDIS_READER,
-      useFactory: (config: RedisConfig) => createRedisClient('reader', config.readUrl, config.password),
+      useFactory: (config: RedisConfig) => createRedisClient('reader', config.reader, config.password),
       inject: [redisConfig.KEY],
     },
     Replication,
