@@ -15,7 +15,7 @@ describe('envSchema', () => {
       LOG_FORMAT: 'json',
       METRICS_PORT: '9464',
     });
-    expect(envSchema.parse({ REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379' }).REDIS_READ_URL).toBe('redis://redis-0.redis-write:6379');
+    expect(envSchema.parse({ REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379' })).toMatchObject({ REDIS_READ_URL: 'redis://redis-0.redis-write:6379' });
   });
 
   it('accepts the Kubernetes values', () => {
