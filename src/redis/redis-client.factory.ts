@@ -5,6 +5,9 @@ import type { RedisEndpoint } from '../config/redis.config.js';
 /** Bounded so that a dead or hung Redis turns into a fast 503, never a hanging request. */
 const COMMAND_TIMEOUT_MS = 800;
 
+/** Clients closed on purpose (closeRedisClient): the only ones that may stay ended. */
+const closed = new WeakSet<Redis>();
+
 /**
  * The writer talks to the primary, the reader to the replicas: at a fixed URL each, or, in
  * Sentinel mode, wherever the Sentinels say they are now.
@@ -57,5 +60,16 @@ export function createRedisClient(role: 'writer' | 'reader', endpoint: RedisEndp
     if (lastError) logger.log(`connected again to ${where}`);
     lastError = '';
   });
+  // ioredis ends a Sentinel client for good when a +switch-master arrives while it is reconnecting
+  // (the failover detector of its previous connection aborts the attempt): start it again.
+  client.on('end', () => {
+    if (!closed.has(client)) setTimeout(() => client.connect().catch(() => undefined), 100);
+  });
   return client;
+}
+
+/** Closes a client for good (at shutdown): sends QUIT, or drops the connection if that fails. */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  closed.add(client);
+  await client.quit().catch(() => client.disconnect());
 }

@@ -1,7 +1,7 @@
 import { Global, Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { redisConfig, type RedisConfig } from '../config/redis.config.js';
-import { createRedisClient } from './redis-client.factory.js';
+import { closeRedisClient, createRedisClient } from './redis-client.factory.js';
 import { Replication } from './replication.js';
 import { REDIS_READER, REDIS_WRITER } from './redis.tokens.js';
 
@@ -39,6 +39,6 @@ export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Runs after the HTTP server has closed, so requests in flight still had their clients. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.writer, this.reader].map((client) => client.quit().catch(() => client.disconnect())));
+    await Promise.all([this.writer, this.reader].map(closeRedisClient));
   }
 }

@@ -57,24 +57,29 @@ export class RedisNode {
 
   /** Runs one command on a short-lived connection. */
   async command(name: string, ...args: (string | number)[]): Promise<unknown> {
-    const password = this.args[this.args.indexOf('--requirepass') + 1];
-    const client = new Redis({
-      port: this.port,
-      host: '127.0.0.1',
-      password,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      connectTimeout: 1000,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return await client.call(name, ...args);
-    } finally {
-      client.disconnect();
-    }
+    return redisCommand(this.port, this.args[this.args.indexOf('--requirepass') + 1], name, ...args);
+  }
+}
+
+/** One command on a short-lived connection to 127.0.0.1:port (a Redis or a Sentinel). */
+export async function redisCommand(port: number, password: string | undefined, name: string, ...args: (string | number)[]): Promise<unknown> {
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    password,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+    commandTimeout: 2000,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await client.call(name, ...args);
+  } finally {
+    client.disconnect();
   }
 }
 

@@ -22,7 +22,23 @@ promotable_after_first_sync() {
   log "first sync with the primary done: this replica may now be promoted"
 }
 
+# A primary that restarts while the Sentinels see it down may be in the middle of a failover:
+# it starts refusing writes (3 replicas can never confirm) and takes them only once every
+# Sentinel that answers sees it up with no failover under way, twice a second apart.
+# Otherwise it could take writes that the new primary never gets.
+writes_once_confirmed() {
+  confirmed=0
+  while [ "$confirmed" -lt 2 ]; do
+    sleep 1
+    [ "$(sentinel_master)" = "$self" ] || break # demoted meanwhile: nothing to confirm
+    if sentinels_see_master_up; then confirmed=$((confirmed + 1)); else confirmed=0; fi
+  done
+  cli "$self" CONFIG SET min-replicas-to-write 1 >/dev/null
+  log "the Sentinels confirm this pod as the primary (or demoted it): writes allowed again"
+}
+
 primary=""
+confirm=""
 while :; do
   master=$(sentinel_master)
   if [ -n "$master" ]; then
@@ -30,7 +46,9 @@ while :; do
       log "the Sentinels name $master as the primary: starting as its replica"
       primary=$master
     elif has_data; then
-      log "the Sentinels name this pod as the primary and its data dir holds an append-only file: starting as the primary"
+      log "the Sentinels name this pod as the primary and its data dir holds an append-only file: starting as the primary," \
+        "refusing writes until they confirm it"
+      confirm=yes
     else
       log "the Sentinels name this pod as the primary, but its data dir is empty: waiting for them to fail over" \
         "to a replica that holds the data (an empty primary would erase its replicas)"
@@ -56,6 +74,10 @@ done
 if [ -n "$primary" ]; then
   set -- "$@" --replicaof "${primary%:*}" "${primary##*:}" --replica-priority 0
   promotable_after_first_sync &
+fi
+if [ -n "$confirm" ]; then
+  set -- "$@" --min-replicas-to-write 3
+  writes_once_confirmed &
 fi
 
 # The same password on every pod, as requirepass and masterauth (any pod may become the primary).

@@ -13,6 +13,18 @@ sentinel_master() {
   done
 }
 
+# True when every Sentinel that answers sees the primary up, with no failover under way.
+sentinels_see_master_up() {
+  answers=0
+  for sentinel in $SENTINELS; do
+    flags=$(cli "$sentinel" SENTINEL master "$MASTER_NAME" | tr -d '\r' | sed -n '/^flags$/{n;p;}') || continue
+    [ -n "$flags" ] || continue
+    [ "$flags" = master ] || return 1
+    answers=$((answers + 1))
+  done
+  [ "$answers" -ge 2 ]
+}
+
 # Prints "HOST:PORT" of a peer that says it is a primary; nothing if none does.
 peer_primary() {
   for peer in $PEERS; do
