@@ -43,7 +43,7 @@ describe('JournalStore read routing', () => {
     expect(await new JournalStore(writer, reader, inSync).get(1)).toBe('from writer');
   });
 
-  it("passes the reader's error on when the writer is down too", async () => {
+  it("passes the reader's error on when the writer stays down too", async () => {
     const reader = fakeClient('ready', async () => Promise.reject(new Error('Command timed out')));
     const writer = fakeClient('reconnecting', async () => ['never']);
     await expect(new JournalStore(writer, reader, inSync).get(1)).rejects.toThrow('Command timed out');
@@ -67,6 +67,6 @@ describe('JournalStore read routing', () => {
     const writer = fakeClient('reconnecting', async () => ['never']);
     const started = Date.now();
     await expect(new JournalStore(writer, reader, inSync).get(1)).rejects.toThrow('neither the reader nor the writer is connected');
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

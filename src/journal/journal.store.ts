@@ -13,10 +13,13 @@ export const ENTRIES_KEY = 'journal:entries';
 export const NEXT_ID_KEY = 'journal:next-id';
 
 /**
- * Longest a read waits for a client to connect (a reconnect after a failover takes ~100-200 ms).
- * With the 800 ms command timeout twice, a read still ends well inside 2.5 s.
+ * How long after its start a read may still wait for a client to connect. Through a Sentinel
+ * failover both clients reconnect (the promoted replica drops its clients, the writer follows
+ * +switch-master, sometimes twice as the Sentinels learn it a second apart): measured up to ~1 s.
+ * With neither client back in that time the read is a 503 within 2 s; with a command timing out
+ * first (800 ms) and one retry, a read still ends within 2.3 s.
  */
-const RECONNECT_WAIT_MS = 500;
+const READ_WAIT_MS = 1500;
 
 /** Longest a write waits for its replicas to confirm it; below the client's command timeout. */
 const REPLICA_WAIT_MS = 500;
@@ -104,12 +107,13 @@ export class JournalStore {
    * reconnecting to the new primary or another replica) reads keep working.
    */
   private async read<T>(command: (client: Scripted) => Promise<T>): Promise<T> {
-    const first = this.readClient() ?? (await this.whenConnected([this.reader, this.writer]));
+    const deadline = Date.now() + READ_WAIT_MS;
+    const first = this.readClient() ?? (await this.whenConnected([this.reader, this.writer], deadline));
     if (!first) throw new Error('neither the reader nor the writer is connected');
     try {
       return await command(first);
     } catch (error) {
-      const other = await this.whenConnected([first === this.reader ? this.writer : this.reader]);
+      const other = await this.whenConnected([first === this.reader ? this.writer : this.reader], deadline);
       if (!other) throw error;
       return command(other);
     }
@@ -121,9 +125,8 @@ export class JournalStore {
     return writerUp ? this.writer : undefined;
   }
 
-  /** The first of `clients` that is connected, waiting up to RECONNECT_WAIT_MS for one. */
-  private async whenConnected(clients: Scripted[]): Promise<Scripted | undefined> {
-    const deadline = Date.now() + RECONNECT_WAIT_MS;
+  /** The first of `clients` that is connected, waiting until `deadline` for one. */
+  private async whenConnected(clients: Scripted[], deadline: number): Promise<Scripted | undefined> {
     for (;;) {
       const ready = clients.find((client) => client.status === 'ready');
       if (ready || Date.now() >= deadline) return ready;

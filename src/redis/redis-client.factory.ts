@@ -39,9 +39,9 @@ export function createRedisClient(role: 'writer' | 'reader', endpoint: RedisEndp
           // Drop the connection as soon as a Sentinel announces +switch-master, instead of
           // writing into an old primary until its socket closes (a hung one never closes it).
           failoverDetector: role === 'writer',
-          // And any connection that gets no answer for this long is dead: reconnect through the
-          // Sentinels. Above the command timeout and WAIT, so slow commands do not trip it.
-          socketTimeout: 3000,
+          // And any connection that gets no answer for this long is dead (a hung primary): reconnect
+          // through the Sentinels. Above the command timeout, so a slow answer does not trip it.
+          socketTimeout: 1500,
           // Only the configured Sentinels (stable DNS names), not the addresses they gossip.
           updateSentinels: false,
           sentinelCommandTimeout: 500,

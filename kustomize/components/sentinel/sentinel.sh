@@ -33,6 +33,7 @@ sentinel monitor $MASTER_NAME ${master%:*} ${master##*:} 2
 sentinel auth-pass $MASTER_NAME "$quoted"
 sentinel down-after-milliseconds $MASTER_NAME $DOWN_AFTER_MS
 sentinel failover-timeout $MASTER_NAME 10000
-sentinel parallel-syncs $MASTER_NAME 1
+# Both replicas follow a new primary at once: the failover ends (and clients switch) a second sooner.
+sentinel parallel-syncs $MASTER_NAME 2
 CONF
 exec redis-server "$config" --sentinel
