@@ -13,11 +13,11 @@ export const ENTRIES_KEY = 'journal:entries';
 export const NEXT_ID_KEY = 'journal:next-id';
 
 /**
- * How long after its start a read may still wait for a client to connect. Through a Sentinel
+ * How long after its start a read may still start an attempt. Through a Sentinel
  * failover both clients reconnect (the promoted replica drops its clients, the writer follows
  * +switch-master, sometimes twice as the Sentinels learn it a second apart): measured up to ~1 s.
- * With neither client back in that time the read is a 503 within 2 s; with a command timing out
- * first (800 ms) and one retry, a read still ends within 2.3 s.
+ * With neither client back in that time the read is a 503 within 2 s; with attempts timing out
+ * (800 ms each), a read still ends within 2.3 s.
  */
 const READ_WAIT_MS = 1500;
 
@@ -102,20 +102,23 @@ export class JournalStore {
 
   /**
    * Reads go to the replicas; to the primary when they are unreachable, or cut off from the primary
-   * (old data) while the primary is up. A read that fails is tried once more on the other client,
-   * and a read finding neither connected waits briefly for one: through a failover (a client
-   * reconnecting to the new primary or another replica) reads keep working.
+   * (old data) while the primary is up. A read that fails is tried again, on the other client if it
+   * is connected, and a read finding neither connected waits for one: through a failover (clients
+   * reconnecting to the new primary or another replica) reads keep working. No new attempt starts
+   * later than READ_WAIT_MS after the read began.
    */
   private async read<T>(command: (client: Scripted) => Promise<T>): Promise<T> {
     const deadline = Date.now() + READ_WAIT_MS;
-    const first = this.readClient() ?? (await this.whenConnected([this.reader, this.writer], deadline));
-    if (!first) throw new Error('neither the reader nor the writer is connected');
-    try {
-      return await command(first);
-    } catch (error) {
-      const other = await this.whenConnected([first === this.reader ? this.writer : this.reader], deadline);
-      if (!other) throw error;
-      return command(other);
+    let client = this.readClient() ?? (await this.whenConnected([this.reader, this.writer], deadline));
+    for (;;) {
+      if (!client) throw new Error('neither the reader nor the writer is connected');
+      try {
+        return await command(client);
+      } catch (error) {
+        const other = client === this.reader ? this.writer : this.reader;
+        client = await this.whenConnected([other, client], deadline);
+        if (!client) throw error;
+      }
     }
   }
 
@@ -125,12 +128,13 @@ export class JournalStore {
     return writerUp ? this.writer : undefined;
   }
 
-  /** The first of `clients` that is connected, waiting until `deadline` for one. */
+  /** The first of `clients` that is connected, waiting for one until `deadline` (then none). */
   private async whenConnected(clients: Scripted[], deadline: number): Promise<Scripted | undefined> {
-    for (;;) {
+    while (Date.now() < deadline) {
       const ready = clients.find((client) => client.status === 'ready');
-      if (ready || Date.now() >= deadline) return ready;
+      if (ready) return ready;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+    return undefined;
   }
 }

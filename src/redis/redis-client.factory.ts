@@ -46,7 +46,7 @@ export function createRedisClient(role: 'writer' | 'reader', endpoint: RedisEndp
           updateSentinels: false,
           sentinelCommandTimeout: 500,
           // A failover takes seconds: ask again at a short constant pace, not a growing backoff.
-          retryStrategy: () => 100,
+          retryStrategy: () => 50,
           sentinelRetryStrategy: () => 200,
         });
   const where = typeof endpoint === 'string' ? new URL(endpoint).host : `Sentinel ${endpoint.masterName}`;

@@ -13,18 +13,15 @@ if [ "$(echo "$info" | field role)" != master ] || [ "$(echo "$info" | field con
   exit 0
 fi
 deadline=$(($(date +%s) + HANDOVER_SECONDS))
-# Clients block on writes; reads go on. Queued writes run after the switch and get READONLY.
+# Writes block (and whatever a client sent after one); reads go on. Blocked writes run after the
+# switch and get READONLY: nothing is written here that the new primary would not have.
 cli "$self" CLIENT PAUSE $((HANDOVER_SECONDS * 1000)) WRITE >/dev/null
 log "this pod is the primary: writes paused, waiting for the replicas to catch up"
 
-# Caught up: every online replica has acknowledged the primary's whole stream.
-caught_up() {
-  info=$(cli "$self" INFO replication) || return 1
-  offset=$(echo "$info" | field master_repl_offset)
-  lagging=$(echo "$info" | tr -d '\r' | grep '^slave[0-9]*:' | grep 'state=online' | grep -cv "offset=$offset,")
-  [ "$lagging" = 0 ]
-}
-until caught_up || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.1; done
+# WAIT makes the replicas acknowledge at once; all of them confirming = all caught up.
+replicas=$(echo "$info" | field connected_slaves)
+acked=$(cli "$self" WAIT "$replicas" 2000)
+log "$acked of $replicas replicas caught up"
 
 for sentinel in $SENTINELS; do
   answer=$(cli "$sentinel" SENTINEL FAILOVER "$MASTER_NAME") && [ "$answer" = OK ] && break
