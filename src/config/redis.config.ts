@@ -12,6 +12,7 @@ export const redisConfig = registerAs('redis', () => {
     writeUrl: process.env.REDIS_WRITE_URL!,
     readUrl: process.env.REDIS_READ_URL!,
     passwordFile,
+    minReplicaAcks: Number(process.env.REDIS_MIN_REPLICA_ACKS),
     password: readPassword(passwordFile, process.env.NODE_ENV === 'production'),
   };
 });
