@@ -29,8 +29,10 @@ if KEYS[3] then
   if record[1] then
     if record[1] ~= ARGV[2] then return {'key-reused'} end
     if redis.call('EXISTS', KEYS[4]) == 1 then return {'key-in-flight'} end
-    -- A write that changes nothing (same expiry) and needs no memory: the WAIT that follows covers
-    -- everything written before it, the first request's entry included, even from another API pod.
+    -- The WAIT that follows must cover the first request's entry, written maybe through another
+    -- API pod's connection. WAIT waits for the offset of this connection's last command; Redis 7.0
+    -- counts any command, but to depend on no such detail this is a write: one that changes
+    -- nothing (the same expiry) and needs no memory, so it works on a full Redis too.
     redis.call('PEXPIREAT', KEYS[3], redis.call('PEXPIRETIME', KEYS[3]))
     return {'replayed', record[2]}
   end
