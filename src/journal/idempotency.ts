@@ -7,7 +7,7 @@ import { ProblemException } from '../problem/problem.js';
  * when it retries that save, so a retry after a lost answer or a 503 never stores a second entry.
  *
  * In Redis, written by the create script together with the entry (journal.store.ts):
- * - `journal:idempotency:{writer}:{key}`: hash {fingerprint, entry}, kept 24 h: the first answer.
+ * - `journal:idempotency:{writer}:{key}`: the text's fingerprint and the first answer's entry, kept 24 h.
  * - `journal:idempotency-in-flight:{writer}:{key}`: set while the first request waits for its
  *   replicas, deleted when it is answered; it expires by itself if that API process dies.
  * `{writer}` is the authenticated writer's name, empty while writes need none; names never
@@ -40,7 +40,7 @@ export function idempotencyKeys(writer: string | undefined, key: string): { reco
   return { record: `journal:idempotency:${scoped}`, inFlight: `journal:idempotency-in-flight:${scoped}` };
 }
 
-/** What "the same request" means: the same text (the body has no other field). */
+/** What "the same request" means: the same text (the body has no other field). Always 44 characters. */
 export function fingerprint(text: string): string {
   return createHash('sha256').update(text).digest('base64');
 }

@@ -21,28 +21,28 @@ export const NEXT_ID_KEY = 'journal:next-id';
  * the record is written in the same step, so it is exactly as durable as the entry, and a key
  * seen before answers instead of creating: 'key-reused' (another text), 'key-in-flight' (the
  * first request is still waiting for its replicas), or 'replayed' with the first entry.
- * ARGV: the entry's JSON after its id, the text's fingerprint, the record's and the marker's lifetimes.
+ * ARGV: the entry's JSON after its id, the text's fingerprint (fixed length), the record's and the
+ * marker's lifetimes. The record is one string, fingerprint then entry: the smallest shape in Redis.
  */
 const CREATE_SCRIPT = `
 if KEYS[3] then
-  local record = redis.call('HMGET', KEYS[3], 'fingerprint', 'entry')
-  if record[1] then
-    if record[1] ~= ARGV[2] then return {'key-reused'} end
+  local record = redis.call('GET', KEYS[3])
+  if record then
+    if string.sub(record, 1, #ARGV[2]) ~= ARGV[2] then return {'key-reused'} end
     if redis.call('EXISTS', KEYS[4]) == 1 then return {'key-in-flight'} end
     -- The WAIT that follows must cover the first request's entry, written maybe through another
     -- API pod's connection. WAIT waits for the offset of this connection's last command; Redis 7.0
     -- counts any command, but to depend on no such detail this is a write: one that changes
     -- nothing (the same expiry) and needs no memory, so it works on a full Redis too.
     redis.call('PEXPIREAT', KEYS[3], redis.call('PEXPIRETIME', KEYS[3]))
-    return {'replayed', record[2]}
+    return {'replayed', string.sub(record, #ARGV[2] + 1)}
   end
 end
 local id = redis.call('INCR', KEYS[2])
 local entry = '{"id":"' .. id .. '",' .. ARGV[1]
 redis.call('ZADD', KEYS[1], id, entry)
 if KEYS[3] then
-  redis.call('HSET', KEYS[3], 'fingerprint', ARGV[2], 'entry', entry)
-  redis.call('EXPIRE', KEYS[3], ARGV[3])
+  redis.call('SET', KEYS[3], ARGV[2] .. entry, 'EX', ARGV[3])
   redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
 end
 return {'created', entry}`;
