@@ -61,19 +61,19 @@ export function createPlainServer({ writer, reader, pageSize, replicas }: PlainO
       const entry = await primary.create(ENTRIES, NEXT_ID, JSON.stringify({ text, createdAt: new Date().toISOString() }).slice(1));
       await replicated();
       const parsed = JSON.parse(entry) as { id: string };
-      return send(res, 201, entry, { Location: `/api/entries/${parsed.id}` });
+      return send(res, 201, JSON.stringify(parsed), { Location: `/api/entries/${parsed.id}` });
     }
     if (url.pathname === '/api/entries' && req.method === 'GET') {
       const pageParam = url.searchParams.getAll('page');
       const page = pageParam.length === 0 ? 1 : pageParam.length === 1 && /^[1-9]\d{0,8}$/.test(pageParam[0]) ? Number(pageParam[0]) : 0;
       if (page === 0) throw new HttpError(400, 'page must be a whole number from 1, given once');
       const [total, entries] = await replica.page(ENTRIES, (page - 1) * pageSize, page * pageSize - 1);
-      return send(res, 200, `{"entries":[${entries.join(',')}],"page":${page},"pageSize":${pageSize},"total":${total}}`);
+      return send(res, 200, JSON.stringify({ entries: entries.map((entry) => JSON.parse(entry)), page, pageSize, total }));
     }
     if (id && req.method === 'GET') {
       const [entry] = await replica.zrange(ENTRIES, id, id, 'BYSCORE');
       if (!entry) throw new HttpError(404, 'no such entry');
-      return send(res, 200, entry);
+      return send(res, 200, JSON.stringify(JSON.parse(entry)));
     }
     if (id && req.method === 'DELETE') {
       if ((await primary.zremrangebyscore(ENTRIES, id, id)) !== 1) throw new HttpError(404, 'no such entry');
