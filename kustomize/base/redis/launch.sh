@@ -12,6 +12,9 @@ fi
 # AOF on the pod's volume: a primary that restarts comes back with its data instead of
 # wiping its replicas with an empty data set. RDB snapshots off: AOF already covers it.
 set -- --port "$LISTEN_PORT" --dir "$DATA_DIR" --appendonly yes --appendfsync everysec --save ""
+# Full storage: past MAXMEMORY (well below the container's memory limit) Redis refuses new data
+# instead of being OOM-killed or dropping entries (noeviction); reads and deletes keep working.
+set -- "$@" --maxmemory "$MAXMEMORY" --maxmemory-policy noeviction
 pod=${HOSTNAME:-$(hostname)}
 if [ "$pod" != "redis-0" ]; then
   set -- "$@" --replicaof "$PRIMARY_HOST" "$PRIMARY_PORT"
