@@ -15,6 +15,7 @@ const server = createBaseline({
   writer: createRedisClient('writer', redis.writer, redis.password),
   reader: createRedisClient('reader', redis.reader, redis.password),
   config,
+  redisConfig: redis,
 });
 server.listen(config.port, '0.0.0.0', () => console.log(`baseline listening on port ${config.port}`));
 // A clean exit 0 on SIGTERM (as the API does), so `node --cpu-prof` can write its profile.

@@ -76,6 +76,9 @@ export const envSchema = z
     REDIS_SENTINELS: hostPortList.optional(),
     REDIS_MASTER_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: (issue) => `must be 1-64 of A-Z a-z 0-9 . _ -, got ${JSON.stringify(issue.input)}` }).optional(),
     REDIS_PASSWORD_FILE: z.string().min(1, { error: 'must be a file path, got ""' }).default('/etc/redis-passwd/passwd'),
+    // Replicas that must confirm a write before it is acknowledged. 0 only for a single Redis without
+    // replicas (local development): with 1 or more, a primary without replicas refuses every write.
+    REDIS_MIN_REPLICA_ACKS: wholeNumber(0, 10).default('1'),
     LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     LOG_FORMAT: oneOf(['json', 'pretty'], 'json'),
     METRICS_PORT: wholeNumber(1, 65535).default('9464'),

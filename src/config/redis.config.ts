@@ -32,6 +32,7 @@ export const redisConfig = registerAs('redis', () => {
     writer: (sentinel ?? process.env.REDIS_WRITE_URL!) as RedisEndpoint,
     reader: (sentinel ?? process.env.REDIS_READ_URL!) as RedisEndpoint,
     passwordFile,
+    minReplicaAcks: Number(process.env.REDIS_MIN_REPLICA_ACKS),
     password: readPassword(passwordFile, process.env.NODE_ENV === 'production'),
   };
 });

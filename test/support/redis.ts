@@ -96,6 +96,8 @@ export interface RedisPairOptions {
   password?: string;
   /** Replication goes through a proxy that delays it this much (replication lag). */
   replicationDelayMs?: number;
+  /** More redis-server arguments for both nodes, e.g. ['--maxmemory', '4mb']. */
+  args?: string[];
 }
 
 /**
@@ -107,7 +109,7 @@ export async function startRedisPair(options: RedisPairOptions = {}): Promise<Re
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
   const proxy = options.replicationDelayMs ? await startDelayProxy(primaryPort, options.replicationDelayMs) : undefined;
   const common = ['--bind', '127.0.0.1', '--requirepass', password, '--masterauth', password,
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no'];
+    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no', ...(options.args ?? [])];
   const root = mkdtempSync(join(tmpdir(), 'journal-redis-'));
   const mk = (name: string) => mkdtempSync(join(root, `${name}-`));
   const primary = new RedisNode('primary', primaryPort, mk('primary'), common);

@@ -116,6 +116,7 @@ export class RedisCluster {
       PRIMARY_PORT: String(this.pods[0]!.port),
       DATA_DIR: pod.dataDir,
       PASSWORD_FILE: this.passwordFile,
+      MAXMEMORY: '64mb',
       ...(this.mode === 'sentinel' ? { SENTINELS: this.sentinelList(' '), MASTER_NAME, HANDOVER_SECONDS: '15' } : {}),
     };
   }

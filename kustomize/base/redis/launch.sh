@@ -9,6 +9,9 @@ script=launch.sh
 # AOF already covers it. No delay before a full sync: a replica that rejoins is served at once.
 set -- --port "$LISTEN_PORT" --dir "$DATA_DIR" --appendonly yes --appendfsync everysec --save "" \
   --repl-diskless-sync-delay 0
+# Full storage: past MAXMEMORY (well below the container's memory limit) Redis refuses new data
+# instead of being OOM-killed or dropping entries (noeviction); reads and deletes keep working.
+set -- "$@" --maxmemory "$MAXMEMORY" --maxmemory-policy noeviction
 if [ "$POD_NAME" = redis-0 ]; then
   guard_primary_start
   # shellcheck disable=SC2086 # "HOST PORT": two arguments

@@ -13,6 +13,9 @@ script=launch.sh
 set -- --port "$LISTEN_PORT" --dir "$DATA_DIR" --appendonly yes --appendfsync everysec --save "" \
   --repl-diskless-sync-delay 0 --replica-announce-ip "$ANNOUNCE_HOST" \
   --min-replicas-to-write 1 --min-replicas-max-lag 10
+# Full storage: past MAXMEMORY (well below the container's memory limit) Redis refuses new data
+# instead of being OOM-killed or dropping entries (noeviction); reads and deletes keep working.
+set -- "$@" --maxmemory "$MAXMEMORY" --maxmemory-policy noeviction
 
 # A replica that has not finished its first full sync holds a partial or an old data set:
 # Sentinel must not promote it (priority 0 = never), until the sync is done.
