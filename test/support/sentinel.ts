@@ -63,9 +63,19 @@ export class RedisPod {
 }
 
 /**
- * Three Redis pods run from the repository's own scripts (kustomize/base/redis, plus
- * kustomize/components/sentinel in Sentinel mode) as the pods run them: the same files in one
- * scripts folder, the env the manifests give, with 127.0.0.1 and free ports for the pod names.
+ * Where a pod's scripts are and the env of its containers: by default the repository's scripts
+ * with the env the manifests give (repositoryLayout); test/kustomize passes the rendered ones.
+ */
+export interface PodLayout {
+  /** A folder with the scripts, as the ConfigMap is mounted at /scripts. */
+  scripts: string;
+  redisEnv(cluster: RedisCluster, pod: RedisPod): Record<string, string>;
+  sentinelEnv(cluster: RedisCluster, pod: RedisPod): Record<string, string>;
+}
+
+/**
+ * Three Redis pods run from the scripts in kustomize/ (the base's, plus the Sentinel component's
+ * in Sentinel mode) as the pods run them, with 127.0.0.1 and free ports for the pod names.
  */
 export class RedisCluster {
   private constructor(
@@ -73,21 +83,14 @@ export class RedisCluster {
     readonly password: string,
     readonly pods: RedisPod[],
     private readonly root: string,
-    private readonly scripts: string,
-    private readonly passwordFile: string,
-    private readonly downAfterMs: number,
+    private readonly layout: PodLayout,
+    readonly passwordFile: string,
+    readonly downAfterMs: number,
   ) {}
 
-  static async start(mode: ClusterMode, options: { downAfterMs?: number } = {}): Promise<RedisCluster> {
+  static async start(mode: ClusterMode, options: { downAfterMs?: number; password?: string; layout?: (root: string) => PodLayout } = {}): Promise<RedisCluster> {
     const root = mkdtempSync(join(tmpdir(), 'journal-cluster-'));
-    const scripts = join(root, 'scripts');
-    mkdirSync(scripts);
-    // As the merged ConfigMap: the base's scripts, the component's replacing or joining them.
-    const sources = [join(repoRoot, 'kustomize/base/redis'), ...(mode === 'sentinel' ? [join(repoRoot, 'kustomize/components/sentinel')] : [])];
-    for (const source of sources) {
-      for (const file of readdirSync(source).filter((f) => f.endsWith('.sh'))) copyFileSync(join(source, file), join(scripts, file));
-    }
-    const password = `pw-${Math.random().toString(36).slice(2)}`;
+    const password = options.password ?? `pw-${Math.random().toString(36).slice(2)}`;
     const passwordFile = join(root, 'passwd');
     writeFileSync(passwordFile, password, { mode: 0o400 });
     const pods: RedisPod[] = [];
@@ -97,7 +100,8 @@ export class RedisCluster {
       mkdirSync(pod.sentinelDir);
       pods.push(pod);
     }
-    const cluster = new RedisCluster(mode, password, pods, root, scripts, passwordFile, options.downAfterMs ?? 1000);
+    const layout = (options.layout ?? ((folder) => repositoryLayout(mode, folder)))(root);
+    const cluster = new RedisCluster(mode, password, pods, root, layout, passwordFile, options.downAfterMs ?? 1000);
     // As a StatefulSet starts them (OrderedReady): redis-0 first.
     for (const pod of pods) await cluster.startRedis(pod);
     if (mode === 'sentinel') for (const pod of pods) await cluster.startSentinel(pod);
@@ -105,37 +109,22 @@ export class RedisCluster {
     return cluster;
   }
 
-  /** The Redis container's env (statefulset.yaml and the component's patch). */
-  redisEnv(pod: RedisPod): Record<string, string> {
-    return {
-      POD_NAME: pod.name,
-      ANNOUNCE_HOST: '127.0.0.1',
-      PEERS: this.pods.map((p) => `127.0.0.1:${p.port}`).join(' '),
-      LISTEN_PORT: String(pod.port),
-      PRIMARY_HOST: '127.0.0.1',
-      PRIMARY_PORT: String(this.pods[0]!.port),
-      DATA_DIR: pod.dataDir,
-      PASSWORD_FILE: this.passwordFile,
-      MAXMEMORY: '64mb',
-      ...(this.mode === 'sentinel' ? { SENTINELS: this.sentinelList(' '), MASTER_NAME, HANDOVER_SECONDS: '15' } : {}),
-    };
+  /** The folder the pods' scripts are in (their /scripts). */
+  get scripts(): string {
+    return this.layout.scripts;
   }
 
-  /** The Sentinel container's env (the component's patch), with the test's down-after. */
+  redisEnv(pod: RedisPod): Record<string, string> {
+    return this.layout.redisEnv(this, pod);
+  }
+
   sentinelEnv(pod: RedisPod): Record<string, string> {
-    return {
-      POD_NAME: pod.name,
-      ANNOUNCE_HOST: '127.0.0.1',
-      LISTEN_PORT: String(pod.sentinelPort),
-      PEERS: this.pods.map((p) => `127.0.0.1:${p.port}`).join(' '),
-      SENTINELS: this.sentinelList(' '),
-      PRIMARY_HOST: '127.0.0.1',
-      PRIMARY_PORT: String(this.pods[0]!.port),
-      MASTER_NAME,
-      DOWN_AFTER_MS: String(this.downAfterMs),
-      SENTINEL_DIR: pod.sentinelDir,
-      PASSWORD_FILE: this.passwordFile,
-    };
+    return this.layout.sentinelEnv(this, pod);
+  }
+
+  /** What the pod names become here: every pod's Redis, as PEERS lists them. */
+  peers(): string {
+    return this.pods.map((p) => `127.0.0.1:${p.port}`).join(' ');
   }
 
   /** "127.0.0.1:p0,127.0.0.1:p1,...": what REDIS_SENTINELS lists. */
@@ -145,19 +134,19 @@ export class RedisCluster {
 
   /** Starts the pod's Redis through its launch script; resolves once Redis answers (it may wait first: the guarded start). */
   async startRedis(pod: RedisPod, timeoutMs = 30_000): Promise<void> {
-    pod.redis.start(join(this.scripts, 'launch.sh'), this.redisEnv(pod));
+    pod.redis.start(join(this.layout.scripts, 'launch.sh'), this.redisEnv(pod));
     await waitFor(`${pod.name} to answer\n${pod.redis.output}`, async () => ((await this.command(pod, 'PING')) === 'PONG' ? true : undefined), timeoutMs);
   }
 
   async startSentinel(pod: RedisPod): Promise<void> {
-    pod.sentinel.start(join(this.scripts, 'sentinel.sh'), this.sentinelEnv(pod));
+    pod.sentinel.start(join(this.layout.scripts, 'sentinel.sh'), this.sentinelEnv(pod));
     await waitFor(`the Sentinel of ${pod.name} to answer\n${pod.sentinel.output}`, async () =>
       (await this.sentinelCommand(pod, 'PING')) === 'PONG' ? true : undefined);
   }
 
   /** The preStop hook of the Redis container, run to its end; its output. */
   async preStop(pod: RedisPod): Promise<string> {
-    const child = spawn('sh', [join(this.scripts, 'pre-stop.sh')], {
+    const child = spawn('sh', [join(this.layout.scripts, 'pre-stop.sh')], {
       env: { PATH: process.env.PATH!, ...this.redisEnv(pod) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -231,4 +220,43 @@ export class RedisCluster {
   get output(): string {
     return this.pods.map((p) => `--- ${p.name}\n${p.redis.output}\n--- sentinel of ${p.name}\n${p.sentinel.output}`).join('\n');
   }
+}
+
+/**
+ * The repository's scripts in one folder (as the merged ConfigMap: the component's replacing or
+ * joining the base's), and the env statefulset.yaml and the component's patch give, with the
+ * test's down-after.
+ */
+export function repositoryLayout(mode: ClusterMode, root: string): PodLayout {
+  const scripts = join(root, 'scripts');
+  mkdirSync(scripts);
+  const sources = [join(repoRoot, 'kustomize/base/redis'), ...(mode === 'sentinel' ? [join(repoRoot, 'kustomize/components/sentinel')] : [])];
+  for (const source of sources) {
+    for (const file of readdirSync(source).filter((f) => f.endsWith('.sh'))) copyFileSync(join(source, file), join(scripts, file));
+  }
+  const common = (cluster: RedisCluster, pod: RedisPod) => ({
+    POD_NAME: pod.name,
+    ANNOUNCE_HOST: '127.0.0.1',
+    PEERS: cluster.peers(),
+    PRIMARY_HOST: '127.0.0.1',
+    PRIMARY_PORT: String(cluster.pods[0]!.port),
+    PASSWORD_FILE: cluster.passwordFile,
+    ...(mode === 'sentinel' ? { SENTINELS: cluster.sentinelList(' '), MASTER_NAME } : {}),
+  });
+  return {
+    scripts,
+    redisEnv: (cluster, pod) => ({
+      ...common(cluster, pod),
+      LISTEN_PORT: String(pod.port),
+      DATA_DIR: pod.dataDir,
+      MAXMEMORY: '64mb',
+      ...(mode === 'sentinel' ? { HANDOVER_SECONDS: '15' } : {}),
+    }),
+    sentinelEnv: (cluster, pod) => ({
+      ...common(cluster, pod),
+      LISTEN_PORT: String(pod.sentinelPort),
+      DOWN_AFTER_MS: String(cluster.downAfterMs),
+      SENTINEL_DIR: pod.sentinelDir,
+    }),
+  };
 }
