@@ -44,10 +44,11 @@ export class Load {
     return first === undefined ? undefined : first.ackedAt - time;
   }
 
-  /** The longest time between two acknowledgements from `from` to `to` (a gap still open counts). */
-  longestWriteGap(from: number, to = Date.now()): number {
+  /** The longest time between two acknowledgements from `from` to `to` (a gap still open counts), and when it began. */
+  longestWriteGap(from: number, to = Date.now()): { ms: number; after: string } {
     const times = [from, ...this.writes.map((w) => w.ackedAt).filter((t) => t >= from && t <= to), to];
-    return Math.max(...times.slice(1).map((t, i) => t - times[i]!));
+    const gaps = times.slice(1).map((t, i) => ({ ms: t - times[i]!, after: new Date(times[i]!).toISOString() }));
+    return gaps.reduce((longest, gap) => (gap.ms > longest.ms ? gap : longest));
   }
 
   /** Waits until a write sent at or after `time` is acknowledged; fails after `timeoutMs`. */

@@ -13,22 +13,30 @@ if [ "$(echo "$info" | field role)" != master ] || [ "$(echo "$info" | field con
   exit 0
 fi
 deadline=$(($(date +%s) + HANDOVER_SECONDS))
-# Writes block (and whatever a client sent after one); reads go on. Blocked writes run after the
-# switch and get READONLY: nothing is written here that the new primary would not have.
-cli "$self" CLIENT PAUSE $((HANDOVER_SECONDS * 1000)) WRITE >/dev/null
+# Writes block from here on (and whatever a client sent after one); reads go on. The pause is
+# never lifted: this server stops right after, so nothing is written here that the new primary
+# would not have.
+cli "$self" CLIENT PAUSE $((HANDOVER_SECONDS * 1000 + 10000)) WRITE >/dev/null
 log "this pod is the primary: writes paused, waiting for the replicas to catch up"
 
-# WAIT makes the replicas acknowledge at once; all of them confirming = all caught up.
-replicas=$(echo "$info" | field connected_slaves)
-acked=$(cli "$self" WAIT "$replicas" 2000)
-log "$acked of $replicas replicas caught up"
+# Caught up: each online replica has processed the primary's whole stream. Asked directly: the
+# primary learns their offsets only once a second, and sends no GETACK while paused.
+offset=$(cli "$self" INFO replication | field master_repl_offset)
+replicas=$(cli "$self" INFO replication | tr -d '\r' | sed -n 's/^slave[0-9]*:ip=\([^,]*\),port=\([0-9]*\),state=online.*/\1:\2/p')
+for replica in $replicas; do
+  until [ "$(cli "$replica" INFO replication | field slave_repl_offset)" = "$offset" ] || [ "$(date +%s)" -ge "$deadline" ]; do
+    sleep 0.05
+  done
+done
+log "replicas caught up with offset $offset: asking the Sentinels to fail over"
 
 for sentinel in $SENTINELS; do
   answer=$(cli "$sentinel" SENTINEL FAILOVER "$MASTER_NAME") && [ "$answer" = OK ] && break
   log "$sentinel did not start a failover: ${answer:-no answer}"
 done
+# Done when the Sentinels name the new primary. This server stays paused until it stops: Sentinel
+# makes an old primary that is still up a replica only seconds later.
 until [ "$(sentinel_master)" != "$self" ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.1; done
-cli "$self" CLIENT UNPAUSE >/dev/null
 master=$(sentinel_master)
 if [ "$master" != "$self" ]; then
   log "handed over: $master is the primary now"
