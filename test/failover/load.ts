@@ -2,6 +2,14 @@ import type { RedisCluster } from '../support/sentinel.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One answer of the API: an entry (id) or a problem (status), or the fetch error's text. */
+interface Reply {
+  status: number;
+  retryAfter: string | null;
+  json: { id?: string; status?: number } | string | undefined;
+  sentAt: number;
+}
+
 /**
  * Continuous creates, deletes and reads against the API, recording what the API acknowledged
  * and every answer that breaks a rule, so a test can compare it with what Redis kept.
@@ -26,7 +34,10 @@ export class Load {
   private running = true;
   private readonly loops: Promise<void>[];
 
-  constructor(private readonly baseUrl: string, options: { writers?: number; readers?: number } = {}) {
+  constructor(
+    private readonly baseUrl: string,
+    options: { writers?: number; readers?: number } = {},
+  ) {
     this.loops = [
       ...Array.from({ length: options.writers ?? 2 }, (_, i) => this.writeLoop(i)),
       ...Array.from({ length: options.readers ?? 2 }, () => this.readLoop()),
@@ -77,7 +88,7 @@ export class Load {
     return !this.deleted.has(id) && !this.maybeDeleted.has(id);
   }
 
-  private async timed(method: string, path: string, body?: unknown): Promise<{ status: number; retryAfter: string | null; json: any; sentAt: number }> {
+  private async timed(method: string, path: string, body?: unknown): Promise<Reply> {
     const started = Date.now();
     try {
       const res = await fetch(this.baseUrl + path, {
@@ -96,8 +107,9 @@ export class Load {
     }
   }
 
-  private refused(what: string, reply: { status: number; retryAfter: string | null; json: any }): void {
-    if (reply.status === 503 && reply.retryAfter !== null && reply.json?.status === 503) this.refusedWrites++;
+  private refused(what: string, reply: Reply): void {
+    if (reply.status === 503 && reply.retryAfter !== null && typeof reply.json === 'object' && reply.json.status === 503)
+      this.refusedWrites++;
     else this.problems.push(`${what}: ${reply.status} ${JSON.stringify(reply.json)}`);
   }
 
@@ -105,7 +117,7 @@ export class Load {
     for (let n = 0; this.running; n++) {
       const reply = await this.timed('POST', '/api/entries', { text: `writer ${writer} entry ${n}` });
       if (reply.status === 201) {
-        this.created.set(reply.json.id, Date.now());
+        this.created.set((reply.json as { id: string }).id, Date.now());
         this.writes.push({ sentAt: reply.sentAt, ackedAt: Date.now() });
       } else this.refused('create', reply);
       // Every fifth write deletes an acknowledged entry.
@@ -137,14 +149,17 @@ export class Load {
       this.reads++;
       // A 404 of an entry deleted meanwhile is fine; of one still acknowledged, a replica is behind.
       if (reply.status === 404 && id !== undefined && this.settled(id)) this.staleReads++;
-      else if (reply.status !== 200 && reply.status !== 404) this.problems.push(`read ${path}: ${reply.status} ${JSON.stringify(reply.json)}`);
+      else if (reply.status !== 200 && reply.status !== 404)
+        this.problems.push(`read ${path}: ${reply.status} ${JSON.stringify(reply.json)}`);
       await sleep(5);
     }
   }
 
   /** One line of figures for the test output and the docs. */
   summary(): string {
-    return `${this.created.size} creates and ${this.deleted.size} deletes acknowledged, ${this.refusedWrites} writes refused with 503, ` +
-      `${this.reads} reads (${this.staleReads} stale 404), slowest request ${this.slowest.ms} ms (${this.slowest.request})`;
+    return (
+      `${this.created.size} creates and ${this.deleted.size} deletes acknowledged, ${this.refusedWrites} writes refused with 503, ` +
+      `${this.reads} reads (${this.staleReads} stale 404), slowest request ${this.slowest.ms} ms (${this.slowest.request})`
+    );
   }
 }

@@ -20,7 +20,12 @@ let load: Load | undefined;
 afterEach(async () => {
   // On a failure, what the pods and the API said (the test's own error says what went wrong).
   if (expect.getState().assertionCalls === 0 || process.env.FAILOVER_DEBUG) {
-    console.log(`${cluster?.output.split('\n').filter((l) => !/^\d+:[A-Z] .* [*#] (?!\+|-)/.test(l)).join('\n')}\n--- API\n${api?.output}\n--- problems\n${load?.problems.slice(0, 10).join('\n')}`);
+    console.log(
+      `${cluster?.output
+        .split('\n')
+        .filter((l) => !/^\d+:[A-Z] .* [*#] (?!\+|-)/.test(l))
+        .join('\n')}\n--- API\n${api?.output}\n--- problems\n${load?.problems.slice(0, 10).join('\n')}`,
+    );
   }
   await load?.stop();
   await api?.stop();
@@ -40,10 +45,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Until the pod is a replica that has finished its sync with the primary. */
 async function waitUntilReplica(cluster: RedisCluster, pod: RedisPod, timeoutMs = 20_000): Promise<void> {
-  await waitFor(`${pod.name} to be a synced replica\n${pod.redis.output}`, async () => {
-    const info = String(await cluster.command(pod, 'INFO', 'replication'));
-    return info.includes('role:slave') && info.includes('master_link_status:up') ? true : undefined;
-  }, timeoutMs);
+  await waitFor(
+    `${pod.name} to be a synced replica\n${pod.redis.output}`,
+    async () => {
+      const info = String(await cluster.command(pod, 'INFO', 'replication'));
+      return info.includes('role:slave') && info.includes('master_link_status:up') ? true : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 describe('Sentinel failover under load', () => {

@@ -103,14 +103,19 @@ describe('the Redis StatefulSet with the Sentinel component, run from its render
     const apiContainer = deployment.spec.template.spec.containers[0];
     const local = new LocalPod(objects, deployment, apiContainer);
     const env = containerEnv(objects, deployment, apiContainer);
-    const sentinels = env.REDIS_SENTINELS!.split(',').map((address, index) =>
-      relocate(`redis://${address}`, address, cluster.pods[index]!.sentinelPort).slice('redis://'.length).replace(/\/$/, ''));
-    api = await ApiProcess.start(substitute(env, {
-      PORT: String(await freePort()),
-      METRICS_PORT: String(await freePort()),
-      REDIS_SENTINELS: sentinels.join(','),
-      REDIS_PASSWORD_FILE: local.path(env.REDIS_PASSWORD_FILE!),
-    }));
+    const sentinels = env
+      .REDIS_SENTINELS!.split(',')
+      .map((address, index) =>
+        relocate(`redis://${address}`, address, cluster.pods[index]!.sentinelPort).slice('redis://'.length).replace(/\/$/, ''),
+      );
+    api = await ApiProcess.start(
+      substitute(env, {
+        PORT: String(await freePort()),
+        METRICS_PORT: String(await freePort()),
+        REDIS_SENTINELS: sentinels.join(','),
+        REDIS_PASSWORD_FILE: local.path(env.REDIS_PASSWORD_FILE!),
+      }),
+    );
     const created = await fetch(`${api.url}/api/entries`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -138,10 +143,14 @@ describe('the Redis StatefulSet with the Sentinel component, run from its render
     const primary = await cluster.waitForReplicas();
     const killedAt = Date.now();
     await primary.redis.stop('SIGKILL');
-    const next = await waitFor('another primary', async () => {
-      const candidate = await cluster.primary();
-      return candidate && candidate !== primary && (await cluster.role(candidate)) === 'master' ? candidate : undefined;
-    }, 10_000);
+    const next = await waitFor(
+      'another primary',
+      async () => {
+        const candidate = await cluster.primary();
+        return candidate && candidate !== primary && (await cluster.role(candidate)) === 'master' ? candidate : undefined;
+      },
+      10_000,
+    );
     console.log(`rendered Sentinel component, down-after 5000 ms: ${next.name} promoted ${Date.now() - killedAt} ms after kill -9`);
     expect(Date.now() - killedAt).toBeLessThan(10_000);
     await cluster.startRedis(primary);

@@ -88,7 +88,10 @@ export class RedisCluster {
     readonly downAfterMs: number,
   ) {}
 
-  static async start(mode: ClusterMode, options: { downAfterMs?: number; password?: string; layout?: (root: string) => PodLayout } = {}): Promise<RedisCluster> {
+  static async start(
+    mode: ClusterMode,
+    options: { downAfterMs?: number; password?: string; layout?: (root: string) => PodLayout } = {},
+  ): Promise<RedisCluster> {
     const root = mkdtempSync(join(tmpdir(), 'journal-cluster-'));
     const password = options.password ?? `pw-${Math.random().toString(36).slice(2)}`;
     const passwordFile = join(root, 'passwd');
@@ -135,13 +138,18 @@ export class RedisCluster {
   /** Starts the pod's Redis through its launch script; resolves once Redis answers (it may wait first: the guarded start). */
   async startRedis(pod: RedisPod, timeoutMs = 30_000): Promise<void> {
     pod.redis.start(join(this.layout.scripts, 'launch.sh'), this.redisEnv(pod));
-    await waitFor(`${pod.name} to answer\n${pod.redis.output}`, async () => ((await this.command(pod, 'PING')) === 'PONG' ? true : undefined), timeoutMs);
+    await waitFor(
+      `${pod.name} to answer\n${pod.redis.output}`,
+      async () => ((await this.command(pod, 'PING')) === 'PONG' ? true : undefined),
+      timeoutMs,
+    );
   }
 
   async startSentinel(pod: RedisPod): Promise<void> {
     pod.sentinel.start(join(this.layout.scripts, 'sentinel.sh'), this.sentinelEnv(pod));
     await waitFor(`the Sentinel of ${pod.name} to answer\n${pod.sentinel.output}`, async () =>
-      (await this.sentinelCommand(pod, 'PING')) === 'PONG' ? true : undefined);
+      (await this.sentinelCommand(pod, 'PING')) === 'PONG' ? true : undefined,
+    );
   }
 
   /** The preStop hook of the Redis container, run to its end; its output. */
@@ -173,7 +181,9 @@ export class RedisCluster {
   async primary(): Promise<RedisPod | undefined> {
     if (this.mode === 'plain') return this.pods[0];
     const answers = await Promise.all(
-      this.pods.filter((p) => p.sentinel.running).map((p) => this.sentinelCommand(p, 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME).catch(() => undefined)),
+      this.pods
+        .filter((p) => p.sentinel.running)
+        .map((p) => this.sentinelCommand(p, 'SENTINEL', 'get-master-addr-by-name', MASTER_NAME).catch(() => undefined)),
     );
     const ports = new Set(answers.map((a) => Number((a as string[] | undefined)?.[1])));
     if (ports.size !== 1) return undefined;
@@ -186,29 +196,33 @@ export class RedisCluster {
    * have the primary's whole stream (only possible while nothing writes).
    */
   async waitForReplicas(options: { caughtUp?: boolean; timeoutMs?: number } = {}): Promise<RedisPod> {
-    return waitFor('the primary to have 2 replicas online', async () => {
-      const primary = await this.primary();
-      if (!primary || (await this.role(primary)) !== 'master') return undefined;
-      const info = String(await this.command(primary, 'INFO', 'replication'));
-      const offset = /master_repl_offset:(\d+)/.exec(info)![1];
-      const online = info.match(/^slave\d+:.*state=online.*$/gm) ?? [];
-      if (online.length !== 2 || (options.caughtUp && !online.every((line) => line.includes(`offset=${offset},`)))) return undefined;
-      for (const replica of this.pods.filter((p) => p !== primary)) {
-        const priority = (await this.command(replica, 'CONFIG', 'GET', 'replica-priority')) as string[];
-        if (this.mode === 'sentinel' && priority[1] === '0') return undefined;
-      }
-      if (this.mode === 'sentinel') {
-        for (const pod of this.pods.filter((p) => p.sentinel.running)) {
-          const replicas = (await this.sentinelCommand(pod, 'SENTINEL', 'replicas', MASTER_NAME)) as string[][];
-          const healthy = replicas.filter((fields) => {
-            const flags = fields[fields.indexOf('flags') + 1]!;
-            return !/s_down|o_down|disconnected/.test(flags) && fields[fields.indexOf('slave-priority') + 1] !== '0';
-          });
-          if (healthy.length !== 2) return undefined;
+    return waitFor(
+      'the primary to have 2 replicas online',
+      async () => {
+        const primary = await this.primary();
+        if (!primary || (await this.role(primary)) !== 'master') return undefined;
+        const info = String(await this.command(primary, 'INFO', 'replication'));
+        const offset = /master_repl_offset:(\d+)/.exec(info)![1];
+        const online = info.match(/^slave\d+:.*state=online.*$/gm) ?? [];
+        if (online.length !== 2 || (options.caughtUp && !online.every((line) => line.includes(`offset=${offset},`)))) return undefined;
+        for (const replica of this.pods.filter((p) => p !== primary)) {
+          const priority = (await this.command(replica, 'CONFIG', 'GET', 'replica-priority')) as string[];
+          if (this.mode === 'sentinel' && priority[1] === '0') return undefined;
         }
-      }
-      return primary;
-    }, options.timeoutMs ?? 30_000);
+        if (this.mode === 'sentinel') {
+          for (const pod of this.pods.filter((p) => p.sentinel.running)) {
+            const replicas = (await this.sentinelCommand(pod, 'SENTINEL', 'replicas', MASTER_NAME)) as string[][];
+            const healthy = replicas.filter((fields) => {
+              const flags = fields[fields.indexOf('flags') + 1]!;
+              return !/s_down|o_down|disconnected/.test(flags) && fields[fields.indexOf('slave-priority') + 1] !== '0';
+            });
+            if (healthy.length !== 2) return undefined;
+          }
+        }
+        return primary;
+      },
+      options.timeoutMs ?? 30_000,
+    );
   }
 
   async stop(): Promise<void> {
@@ -230,7 +244,10 @@ export class RedisCluster {
 export function repositoryLayout(mode: ClusterMode, root: string): PodLayout {
   const scripts = join(root, 'scripts');
   mkdirSync(scripts);
-  const sources = [join(repoRoot, 'kustomize/base/redis'), ...(mode === 'sentinel' ? [join(repoRoot, 'kustomize/components/sentinel')] : [])];
+  const sources = [
+    join(repoRoot, 'kustomize/base/redis'),
+    ...(mode === 'sentinel' ? [join(repoRoot, 'kustomize/components/sentinel')] : []),
+  ];
   for (const source of sources) {
     for (const file of readdirSync(source).filter((f) => f.endsWith('.sh'))) copyFileSync(join(source, file), join(scripts, file));
   }
