@@ -6,7 +6,7 @@ import { REDIS_READER, REDIS_WRITER } from '../redis/redis.tokens.js';
 import { fingerprint, idempotencyKeys, IN_FLIGHT_TTL_MS, RECORD_TTL_S } from './idempotency.js';
 
 /**
- * The Redis data model (README "Redis data model"):
+ * The Redis data model (docs/adr/0004-redis-data-model.md):
  * - `journal:entries`: one sorted set; score = the entry's numeric id, member = the entry's JSON.
  *   Newest first is ZRANGE ... REV; get and delete by id are ZRANGE/ZREMRANGEBYSCORE on the score.
  * - `journal:next-id`: the id counter.

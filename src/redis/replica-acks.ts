@@ -8,7 +8,7 @@ import { REDIS_WRITER } from './redis.tokens.js';
  * Longest one WAIT blocks the writer connection. A write that arrives during a WAIT waits for it
  * and then for its own, so a write is confirmed or refused within about twice this (under 1 s).
  */
-export const REPLICA_WAIT_MS = 300;
+export const REPLICA_WAIT_MS = 250;
 
 /** Fewer than REDIS_MIN_REPLICA_ACKS replicas have (or could get) a write: it must not be acknowledged. */
 export class NotReplicatedError extends Error {
