@@ -27,7 +27,11 @@ type Scripted = Redis & {
 };
 
 class HttpError extends Error {
-  constructor(readonly status: number, detail: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    detail: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(detail);
   }
 }

@@ -12,7 +12,10 @@ export const REPLICA_WAIT_MS = 250;
 
 /** Fewer than REDIS_MIN_REPLICA_ACKS replicas have (or could get) a write: it must not be acknowledged. */
 export class NotReplicatedError extends Error {
-  constructor(readonly acks: number, readonly needed: number) {
+  constructor(
+    readonly acks: number,
+    readonly needed: number,
+  ) {
     super(`${acks} of ${needed} needed replicas confirmed the write`);
   }
 }

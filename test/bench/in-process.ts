@@ -13,7 +13,10 @@ export function useInProcessServer(create: (writer: Redis, reader: Redis) => Ser
   const state: { url: string; redis: RedisPair; clients: Redis[]; server?: Server } = { url: '', redis: undefined!, clients: [] };
   beforeAll(async () => {
     state.redis = await startRedisPair();
-    state.clients = [createRedisClient('writer', state.redis.primary.url, state.redis.password), createRedisClient('reader', state.redis.replica.url, state.redis.password)];
+    state.clients = [
+      createRedisClient('writer', state.redis.primary.url, state.redis.password),
+      createRedisClient('reader', state.redis.replica.url, state.redis.password),
+    ];
     await Promise.all(state.clients.map((c) => new Promise((r) => (c.status === 'ready' ? r(c) : c.once('ready', r)))));
     state.server = create(state.clients[0], state.clients[1]);
     await new Promise<void>((r) => state.server!.listen(0, '127.0.0.1', r));

@@ -11,7 +11,10 @@ let keyed: { key: string; entry: unknown };
 
 beforeAll(async () => {
   const key = randomUUID();
-  keyed = { key, entry: (await call(journal.api.url, 'POST', '/api/entries', { text: 'saved with a key' }, { 'idempotency-key': key })).body };
+  keyed = {
+    key,
+    entry: (await call(journal.api.url, 'POST', '/api/entries', { text: 'saved with a key' }, { 'idempotency-key': key })).body,
+  };
 });
 
 const create = (text = BIG) => call(journal.api.url, 'POST', '/api/entries', { text });

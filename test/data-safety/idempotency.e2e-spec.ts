@@ -98,8 +98,11 @@ describe('Idempotency-Key', () => {
       journal.redis.replica.pause();
       const first = create('in flight', key);
       // The create script has run (the key's record exists): the first request now waits for its WAIT.
-      await waitFor('the first request to store its entry', async () =>
-        (await journal.redis.primary.command('EXISTS', `journal:idempotency-in-flight::${key}`)) === 1 ? true : undefined, 2000);
+      await waitFor(
+        'the first request to store its entry',
+        async () => ((await journal.redis.primary.command('EXISTS', `journal:idempotency-in-flight::${key}`)) === 1 ? true : undefined),
+        2000,
+      );
       const second = await create('in flight', key);
       expectProblem(second, 409);
       const firstReply = await first;
