@@ -15,8 +15,9 @@ export class NotReplicatedError extends Error {
   constructor(
     readonly acks: number,
     readonly needed: number,
+    cause?: unknown,
   ) {
-    super(`${acks} of ${needed} needed replicas confirmed the write`);
+    super(`${acks} of ${needed} needed replicas confirmed the write${cause ? ` (WAIT failed: ${String(cause)})` : ''}`, { cause });
   }
 }
 
@@ -60,10 +61,14 @@ export class ReplicaAcks {
 
   /**
    * After a write's reply arrived on the writer connection: resolves when at least
-   * REDIS_MIN_REPLICA_ACKS replicas have it, rejects with NotReplicatedError when fewer did in time.
+   * REDIS_MIN_REPLICA_ACKS replicas have it, rejects with NotReplicatedError when fewer did in time
+   * or the WAIT failed.
    */
   async confirm(): Promise<void> {
-    const acks = await this.acks();
+    // The write itself went through: a failed WAIT (connection lost) leaves it unconfirmed, not undone.
+    const acks = await this.acks().catch((error: unknown) => {
+      throw new NotReplicatedError(0, this.minAcks, error);
+    });
     if (acks < this.minAcks) throw new NotReplicatedError(acks, this.minAcks);
   }
 
