@@ -26,7 +26,9 @@ const LONGEST = (() => {
   return Array.from({ length: 10_000 }, () => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
     return 'abcdefghijklmnopqrstuvwxyz     '[seed % 31];
-  }).join('').replace(/^ | $/g, 'x');
+  })
+    .join('')
+    .replace(/^ | $/g, 'x');
 })();
 
 const kinds = [
@@ -47,10 +49,14 @@ function aofBytes(node: RedisNode): number {
 
 async function rewriteAof(node: RedisNode): Promise<void> {
   await node.command('BGREWRITEAOF');
-  await waitFor('the AOF rewrite', async () => {
-    const persistence = String(await node.command('INFO', 'persistence'));
-    return /aof_rewrite_in_progress:0/.test(persistence) && /aof_rewrite_scheduled:0/.test(persistence) ? true : undefined;
-  }, 120_000);
+  await waitFor(
+    'the AOF rewrite',
+    async () => {
+      const persistence = String(await node.command('INFO', 'persistence'));
+      return /aof_rewrite_in_progress:0/.test(persistence) && /aof_rewrite_scheduled:0/.test(persistence) ? true : undefined;
+    },
+    120_000,
+  );
 }
 
 async function createAll(url: string, text: string, key: boolean, total = count): Promise<void> {

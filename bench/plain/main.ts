@@ -8,7 +8,13 @@ const passwordFile = env.REDIS_PASSWORD_FILE ?? '/etc/redis-passwd/passwd';
 const password = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : undefined;
 const writeUrl = env.REDIS_WRITE_URL ?? 'redis://127.0.0.1:6379';
 const client = (url: string) =>
-  new Redis(url, { password, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 800, retryStrategy: (n) => Math.min(n * 100, 1000) });
+  new Redis(url, {
+    password,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 800,
+    retryStrategy: (n) => Math.min(n * 100, 1000),
+  });
 
 const server = createPlainServer({
   writer: client(writeUrl),

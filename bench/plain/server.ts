@@ -12,7 +12,7 @@ const ENTRIES = 'journal:entries';
 const NEXT_ID = 'journal:next-id';
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_TEXT = 10_000;
-const WAIT_MS = 300;
+const WAIT_MS = 250;
 
 const CREATE = `local id = redis.call('INCR', KEYS[2])
 local entry = '{"id":"' .. id .. '",' .. ARGV[1]
@@ -27,7 +27,11 @@ type Scripted = Redis & {
 };
 
 class HttpError extends Error {
-  constructor(readonly status: number, detail: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    detail: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(detail);
   }
 }

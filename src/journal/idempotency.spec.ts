@@ -15,7 +15,10 @@ describe('Idempotency-Key', () => {
   });
 
   it('scopes keys per writer, and no writer is its own scope', () => {
-    expect(idempotencyKeys('alice', 'k')).toEqual({ record: 'journal:idempotency:alice:k', inFlight: 'journal:idempotency-in-flight:alice:k' });
+    expect(idempotencyKeys('alice', 'k')).toEqual({
+      record: 'journal:idempotency:alice:k',
+      inFlight: 'journal:idempotency-in-flight:alice:k',
+    });
     expect(idempotencyKeys(undefined, 'k').record).toBe('journal:idempotency::k');
     expect(idempotencyKeys('alice', 'k').record).not.toBe(idempotencyKeys('bob', 'k').record);
   });

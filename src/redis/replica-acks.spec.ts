@@ -92,7 +92,7 @@ describe('ReplicaAcks (group commit)', () => {
     await settle();
     const second = acks.confirm();
     writer.pending[0].answer(new Error('Connection is closed.'));
-    await expect(first).rejects.toThrow('Connection is closed.');
+    await expect(first).rejects.toThrow(new NotReplicatedError(0, 1, new Error('Connection is closed.')));
     await settle();
     writer.pending[1].answer(1);
     await expect(second).resolves.toBeUndefined();

@@ -8,12 +8,16 @@ import { REDIS_WRITER } from './redis.tokens.js';
  * Longest one WAIT blocks the writer connection. A write that arrives during a WAIT waits for it
  * and then for its own, so a write is confirmed or refused within about twice this (under 1 s).
  */
-export const REPLICA_WAIT_MS = 300;
+export const REPLICA_WAIT_MS = 250;
 
 /** Fewer than REDIS_MIN_REPLICA_ACKS replicas have (or could get) a write: it must not be acknowledged. */
 export class NotReplicatedError extends Error {
-  constructor(readonly acks: number, readonly needed: number) {
-    super(`${acks} of ${needed} needed replicas confirmed the write`);
+  constructor(
+    readonly acks: number,
+    readonly needed: number,
+    cause?: unknown,
+  ) {
+    super(`${acks} of ${needed} needed replicas confirmed the write${cause ? ` (WAIT failed: ${String(cause)})` : ''}`, { cause });
   }
 }
 
@@ -57,10 +61,14 @@ export class ReplicaAcks {
 
   /**
    * After a write's reply arrived on the writer connection: resolves when at least
-   * REDIS_MIN_REPLICA_ACKS replicas have it, rejects with NotReplicatedError when fewer did in time.
+   * REDIS_MIN_REPLICA_ACKS replicas have it, rejects with NotReplicatedError when fewer did in time
+   * or the WAIT failed.
    */
   async confirm(): Promise<void> {
-    const acks = await this.acks();
+    // The write itself went through: a failed WAIT (connection lost) leaves it unconfirmed, not undone.
+    const acks = await this.acks().catch((error: unknown) => {
+      throw new NotReplicatedError(0, this.minAcks, error);
+    });
     if (acks < this.minAcks) throw new NotReplicatedError(acks, this.minAcks);
   }
 

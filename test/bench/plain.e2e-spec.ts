@@ -1,44 +1,23 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from '@jest/globals';
 import { commandCalls } from '../../bench/lib/redis-work.js';
 import { createPlainServer } from '../../bench/plain/server.js';
 import { call, expectProblem } from '../support/http.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { useInProcessServer } from './in-process.js';
 
 // The benchmark's plain baseline must do the work the API does (a WAIT per write, reads on the
 // replica, the contract's answers), or the comparison flatters it.
-let redis: RedisPair;
-let clients: Redis[];
-let server: Server;
-let url: string;
-
-beforeAll(async () => {
-  redis = await startRedisPair();
-  clients = [redis.primary.port, redis.replica.port].map((port) => new Redis({ port, password: redis.password }));
-  server = createPlainServer({ writer: clients[0], reader: clients[1], pageSize: 3, replicas: 1 });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  redis?.replica.resume();
-  await new Promise((r) => server?.close(r));
-  for (const client of clients ?? []) client.disconnect();
-  await redis?.stop();
-});
+const plain = useInProcessServer((writer, reader) => createPlainServer({ writer, reader, pageSize: 3, replicas: 1 }));
 
 describe('the plain benchmark baseline', () => {
   it('creates (a script, then a WAIT) and reads its own write from the replica, by id and on page 1', async () => {
-    await redis.primary.command('CONFIG', 'RESETSTAT');
-    const created = await call(url, 'POST', '/api/entries', { text: 'hello' });
+    await plain.redis.primary.command('CONFIG', 'RESETSTAT');
+    const created = await call(plain.url, 'POST', '/api/entries', { text: 'hello' });
     expect(created.status).toBe(201);
     expect(Object.keys(created.body).sort()).toEqual(['createdAt', 'id', 'text']);
     expect(created.headers.get('location')).toBe(`/api/entries/${created.body.id}`);
-    expect((await commandCalls(redis.primary)).get('wait')).toBe(1);
-    expect((await call(url, 'GET', created.headers.get('location')!)).body).toEqual(created.body);
-    const page = await call(url, 'GET', '/api/entries?page=1');
+    expect((await commandCalls(plain.redis.primary)).get('wait')).toBe(1);
+    expect((await call(plain.url, 'GET', created.headers.get('location')!)).body).toEqual(created.body);
+    const page = await call(plain.url, 'GET', '/api/entries?page=1');
     expect(page.body).toMatchObject({ page: 1, pageSize: 3, total: 1, entries: [created.body] });
   });
 
@@ -49,22 +28,22 @@ describe('the plain benchmark baseline', () => {
     ['over-long text', { text: 'x'.repeat(10_001) }, {}, 400],
     ['an unknown field', { text: 'x', id: '1' }, {}, 400],
   ])('rejects %s with problem+json', async (_, body, headers, status) => {
-    expectProblem(await call(url, 'POST', '/api/entries', body, headers as Record<string, string>), status);
+    expectProblem(await call(plain.url, 'POST', '/api/entries', body, headers as Record<string, string>), status);
   });
 
   it('deletes exactly once, and answers 404 for an unknown id', async () => {
-    const { body } = await call(url, 'POST', '/api/entries', { text: 'to delete' });
-    const deletes = await Promise.all([1, 2, 3].map(() => call(url, 'DELETE', `/api/entries/${body.id}`)));
+    const { body } = await call(plain.url, 'POST', '/api/entries', { text: 'to delete' });
+    const deletes = await Promise.all([1, 2, 3].map(() => call(plain.url, 'DELETE', `/api/entries/${body.id}`)));
     expect(deletes.map((d) => d.status).sort()).toEqual([204, 404, 404]);
-    expectProblem(await call(url, 'GET', '/api/entries/999999'), 404);
+    expectProblem(await call(plain.url, 'GET', '/api/entries/999999'), 404);
   });
 
   it('refuses a write the replica did not confirm with 503', async () => {
-    redis.replica.pause();
+    plain.redis.replica.pause();
     try {
-      expectProblem(await call(url, 'POST', '/api/entries', { text: 'unconfirmed' }), 503);
+      expectProblem(await call(plain.url, 'POST', '/api/entries', { text: 'unconfirmed' }), 503);
     } finally {
-      redis.replica.resume();
+      plain.redis.replica.resume();
     }
   });
 });

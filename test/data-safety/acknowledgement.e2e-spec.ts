@@ -2,28 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { commandCalls } from '../../bench/lib/redis-work.js';
-import { ApiProcess, passwordFile, redisEnv } from '../support/api.js';
+import { ApiProcess, passwordFile } from '../support/api.js';
 import { call, expectProblem, type Reply } from '../support/http.js';
 import { freePort, waitFor } from '../support/ports.js';
-import { RedisNode, startRedisPair, type RedisPair } from '../support/redis.js';
+import { useJournal } from '../support/journal.js';
+import { RedisNode } from '../support/redis.js';
 
-// A write is acknowledged (201, 204) only once REDIS_MIN_REPLICA_ACKS (default 1) replicas have it;
-// concurrent writes share their WAITs (group commit).
-let redis: RedisPair;
-let api: ApiProcess;
+// A write is acknowledged (201, 204) only once REDIS_MIN_REPLICA_ACKS (default 1) replicas have it.
+const journal = useJournal();
 
-beforeAll(async () => {
-  redis = await startRedisPair();
-  api = await ApiProcess.start(redisEnv(redis));
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await redis?.stop();
-});
-
-async function timed(method: string, path: string, body?: unknown, base = api.url): Promise<Reply & { ms: number }> {
+async function timed(method: string, path: string, body?: unknown, base = journal.api.url): Promise<Reply & { ms: number }> {
   const start = Date.now();
   const reply = await call(base, method, path, body);
   return { ...reply, ms: Date.now() - start };
@@ -37,31 +25,17 @@ function expectNotConfirmed(reply: Reply & { ms: number }): void {
   expect(reply.ms).toBeLessThan(1000);
 }
 
-const create = (text: string) => call(api.url, 'POST', '/api/entries', { text });
-
-describe('group commit', () => {
-  it('50 simultaneous creates share far fewer WAITs, and every one is acknowledged and readable', async () => {
-    await create('warm-up'); // scripts loaded, replica count known
-    await redis.primary.command('CONFIG', 'RESETSTAT');
-    const created = await Promise.all(Array.from({ length: 50 }, (_, i) => create(`together ${i}`)));
-    expect(created.map((r) => r.status)).toEqual(Array(50).fill(201));
-    const calls = await commandCalls(redis.primary);
-    expect(calls.get('evalsha')).toBe(50);
-    // One WAIT per create would be 50; sharing them takes a handful.
-    expect(calls.get('wait')).toBeLessThanOrEqual(10);
-    for (const { body } of created.slice(-5)) expect((await call(api.url, 'GET', `/api/entries/${body.id}`)).body).toEqual(body);
-  });
-});
+const create = (text: string) => call(journal.api.url, 'POST', '/api/entries', { text });
 
 describe('the replica down (killed)', () => {
   let existing: { id: string };
   beforeAll(async () => {
     existing = (await create('before the replica went down')).body;
-    await redis.replica.stop('SIGKILL');
+    await journal.redis.replica.stop('SIGKILL');
   });
   afterAll(async () => {
-    await redis.replica.start();
-    await redis.waitForSync();
+    await journal.redis.replica.start();
+    await journal.redis.waitForSync();
   });
 
   it('refuses creates and deletes with the 503 within 1 s; nothing is acknowledged', async () => {
@@ -72,13 +46,13 @@ describe('the replica down (killed)', () => {
   });
 
   it('reads still work (from the primary)', async () => {
-    expect((await call(api.url, 'GET', `/api/entries/${existing.id}`)).status).toBe(200);
+    expect((await call(journal.api.url, 'GET', `/api/entries/${existing.id}`)).status).toBe(200);
   });
 
   it('writes are acknowledged again once the replica is back', async () => {
-    await redis.replica.start();
+    await journal.redis.replica.start();
     await waitFor('creates to work again', async () => ((await create('replica back')).status === 201 ? true : undefined), 15_000);
-    expect((await call(api.url, 'DELETE', `/api/entries/${existing.id}`)).status).toBe(204);
+    expect((await call(journal.api.url, 'DELETE', `/api/entries/${existing.id}`)).status).toBe(204);
   });
 });
 
@@ -86,9 +60,9 @@ describe('the replica hung (SIGSTOP: connected, never confirming)', () => {
   let existing: { id: string };
   beforeAll(async () => {
     existing = (await create('before the replica hung')).body;
-    redis.replica.pause();
+    journal.redis.replica.pause();
   });
-  afterAll(() => redis.replica.resume());
+  afterAll(() => journal.redis.replica.resume());
 
   it('refuses creates and deletes with the 503 within 1 s, also when they come together', async () => {
     expectNotConfirmed(await timed('POST', '/api/entries', { text: 'hung replica' }));

@@ -1,29 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ApiProcess, redisEnv } from '../support/api.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { call, expectProblem, type Reply } from '../support/http.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { useJournal } from '../support/journal.js';
 
 // A Redis with a few MB of maxmemory and noeviction, as kustomize/ runs it (with more memory).
-let redis: RedisPair;
-let api: ApiProcess;
+const journal = useJournal({ redis: { args: ['--maxmemory', '4mb', '--maxmemory-policy', 'noeviction'] } });
 const ids: string[] = [];
 const BIG = 'x'.repeat(10_000); // the longest text: fills the few MB in a few hundred creates
 let keyed: { key: string; entry: unknown };
 
 beforeAll(async () => {
-  redis = await startRedisPair({ args: ['--maxmemory', '4mb', '--maxmemory-policy', 'noeviction'] });
-  api = await ApiProcess.start(redisEnv(redis));
   const key = randomUUID();
-  keyed = { key, entry: (await call(api.url, 'POST', '/api/entries', { text: 'saved with a key' }, { 'idempotency-key': key })).body };
+  keyed = {
+    key,
+    entry: (await call(journal.api.url, 'POST', '/api/entries', { text: 'saved with a key' }, { 'idempotency-key': key })).body,
+  };
 });
 
-afterAll(async () => {
-  await api?.stop();
-  await redis?.stop();
-});
-
-const create = (text = BIG) => call(api.url, 'POST', '/api/entries', { text });
+const create = (text = BIG) => call(journal.api.url, 'POST', '/api/entries', { text });
 
 describe('full storage (maxmemory reached, noeviction)', () => {
   let full: Reply;
@@ -47,29 +41,29 @@ describe('full storage (maxmemory reached, noeviction)', () => {
   });
 
   it('stores nothing of a refused create, also a short one', async () => {
-    const before = await redis.primary.command('ZCARD', 'journal:entries');
+    const before = await journal.redis.primary.command('ZCARD', 'journal:entries');
     expectProblem(await create('short'), 507);
-    expectProblem(await call(api.url, 'POST', '/api/entries', { text: 'short' }, { 'idempotency-key': randomUUID() }), 507);
-    expect(await redis.primary.command('ZCARD', 'journal:entries')).toBe(before);
+    expectProblem(await call(journal.api.url, 'POST', '/api/entries', { text: 'short' }, { 'idempotency-key': randomUUID() }), 507);
+    expect(await journal.redis.primary.command('ZCARD', 'journal:entries')).toBe(before);
   });
 
   it('keeps reads working', async () => {
-    expect((await call(api.url, 'GET', `/api/entries/${ids[0]}`)).status).toBe(200);
-    const page = await call(api.url, 'GET', '/api/entries?page=1');
+    expect((await call(journal.api.url, 'GET', `/api/entries/${ids[0]}`)).status).toBe(200);
+    const page = await call(journal.api.url, 'GET', '/api/entries?page=1');
     expect(page.status).toBe(200);
     expect(page.body.total).toBe(ids.length + 1);
   });
 
   it('still replays a create saved with an Idempotency-Key before (its retry needs no room)', async () => {
-    const replay = await call(api.url, 'POST', '/api/entries', { text: 'saved with a key' }, { 'idempotency-key': keyed.key });
+    const replay = await call(journal.api.url, 'POST', '/api/entries', { text: 'saved with a key' }, { 'idempotency-key': keyed.key });
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual(keyed.entry);
   });
 
   it('keeps deletes working, and creates work again once there is room', async () => {
-    for (const id of ids.splice(0, 100)) expect((await call(api.url, 'DELETE', `/api/entries/${id}`)).status).toBe(204);
+    for (const id of ids.splice(0, 100)) expect((await call(journal.api.url, 'DELETE', `/api/entries/${id}`)).status).toBe(204);
     const created = await create();
     expect(created.status).toBe(201);
-    expect((await call(api.url, 'GET', `/api/entries/${created.body.id}`)).body).toEqual(created.body);
+    expect((await call(journal.api.url, 'GET', `/api/entries/${created.body.id}`)).body).toEqual(created.body);
   });
 });

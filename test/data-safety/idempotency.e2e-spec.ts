@@ -1,32 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ApiProcess, redisEnv } from '../support/api.js';
+import type { ApiProcess } from '../support/api.js';
 import { call, expectProblem } from '../support/http.js';
 import { waitFor } from '../support/ports.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { useJournal } from '../support/journal.js';
 
 // Idempotency-Key on POST /api/entries: a retried create never stores a second entry.
-let redis: RedisPair;
-let api: ApiProcess;
+const journal = useJournal();
 let otherPod: ApiProcess; // a second API process on the same Redis, as a second pod
 
 beforeAll(async () => {
-  redis = await startRedisPair();
-  [api, otherPod] = await Promise.all([ApiProcess.start(redisEnv(redis)), ApiProcess.start(redisEnv(redis))]);
+  otherPod = await journal.startApi();
 });
 
-afterAll(async () => {
-  redis?.replica.resume();
-  await Promise.all([api?.stop(), otherPod?.stop()]);
-  await redis?.stop();
-});
-
-const create = (text: string, key?: string, base = api.url) =>
+const create = (text: string, key?: string, base = journal.api.url) =>
   call(base, 'POST', '/api/entries', { text }, key === undefined ? {} : { 'idempotency-key': key });
 
 /** Entries stored with this text, counted on the primary. */
 async function stored(text: string): Promise<number> {
-  const members = (await redis.primary.command('ZRANGE', 'journal:entries', 0, -1)) as string[];
+  const members = (await journal.redis.primary.command('ZRANGE', 'journal:entries', 0, -1)) as string[];
   return members.filter((member) => JSON.parse(member).text === text).length;
 }
 
@@ -45,7 +37,7 @@ describe('Idempotency-Key', () => {
   it('replays even after the entry was deleted (the first answer, not the current state)', async () => {
     const key = randomUUID();
     const first = await create('deleted later', key);
-    expect((await call(api.url, 'DELETE', `/api/entries/${first.body.id}`)).status).toBe(204);
+    expect((await call(journal.api.url, 'DELETE', `/api/entries/${first.body.id}`)).status).toBe(204);
     expect((await create('deleted later', key)).body).toEqual(first.body);
     expect(await stored('deleted later')).toBe(0);
   });
@@ -53,7 +45,7 @@ describe('Idempotency-Key', () => {
   it('keeps the key 24 hours', async () => {
     const key = randomUUID();
     await create('kept a day', key);
-    const ttl = Number(await redis.primary.command('TTL', `journal:idempotency::${key}`));
+    const ttl = Number(await journal.redis.primary.command('TTL', `journal:idempotency::${key}`));
     expect(ttl).toBeGreaterThan(24 * 3600 - 60);
     expect(ttl).toBeLessThanOrEqual(24 * 3600);
   });
@@ -73,7 +65,7 @@ describe('Idempotency-Key', () => {
     ['a space', 'two words'],
     ['a non-ASCII character', 'clé'],
   ])('answers 400 for a key that is %s', async (_, key) => {
-    const reply = await call(api.url, 'POST', '/api/entries', { text: 'bad key' }, { 'idempotency-key': key });
+    const reply = await call(journal.api.url, 'POST', '/api/entries', { text: 'bad key' }, { 'idempotency-key': key });
     expectProblem(reply, 400);
     expect(reply.body.detail).toMatch(/Idempotency-Key must be 1 to 128 visible ASCII characters/);
   });
@@ -99,15 +91,18 @@ describe('Idempotency-Key', () => {
   });
 
   describe('while the replica is hung (SIGSTOP): the first request waits for it', () => {
-    afterAll(() => redis.replica.resume());
+    afterAll(() => journal.redis.replica.resume());
 
     it('answers 409 to the same key in flight, then 503 to the first; the retry gets the stored entry, never a second one', async () => {
       const key = randomUUID();
-      redis.replica.pause();
+      journal.redis.replica.pause();
       const first = create('in flight', key);
       // The create script has run (the key's record exists): the first request now waits for its WAIT.
-      await waitFor('the first request to store its entry', async () =>
-        (await redis.primary.command('EXISTS', `journal:idempotency-in-flight::${key}`)) === 1 ? true : undefined, 2000);
+      await waitFor(
+        'the first request to store its entry',
+        async () => ((await journal.redis.primary.command('EXISTS', `journal:idempotency-in-flight::${key}`)) === 1 ? true : undefined),
+        2000,
+      );
       const second = await create('in flight', key);
       expectProblem(second, 409);
       const firstReply = await first;
@@ -119,12 +114,12 @@ describe('Idempotency-Key', () => {
       // also through another pod, whose connection did not write the entry.
       expectProblem(await create('in flight', key), 503);
       expectProblem(await create('in flight', key, otherPod.url), 503);
-      redis.replica.resume();
+      journal.redis.replica.resume();
       const retry = await create('in flight', key);
       expect(retry.status).toBe(201);
       expect(retry.body.text).toBe('in flight');
       expect(await stored('in flight')).toBe(1);
-      expect((await call(api.url, 'GET', `/api/entries/${retry.body.id}`)).body).toEqual(retry.body);
+      expect((await call(journal.api.url, 'GET', `/api/entries/${retry.body.id}`)).body).toEqual(retry.body);
     });
   });
 

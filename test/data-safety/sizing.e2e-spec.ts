@@ -1,7 +1,16 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { containerEnv, generated, get, kustomizeCopy, overlayNames, removeScratch, render, type K8sObject } from '../kustomize/manifests.js';
+import {
+  containerEnv,
+  generated,
+  get,
+  kustomizeCopy,
+  overlayNames,
+  removeScratch,
+  render,
+  type K8sObject,
+} from '../kustomize/manifests.js';
 import { LocalPod, runCommand, stop, substitute } from '../kustomize/pod.js';
 import { freePort, waitFor } from '../support/ports.js';
 
@@ -50,15 +59,24 @@ describe('the rendered launch script', () => {
     const { statefulSet, container, env } = redisOf(objects);
     const local = new LocalPod(objects, statefulSet, container);
     const port = await freePort();
-    const pod = runCommand(container.command.map((arg: string) => local.arg(arg)), {
-      HOSTNAME: 'redis-0',
-      ...substitute(env, { LISTEN_PORT: String(port), DATA_DIR: local.path(env.DATA_DIR!), PASSWORD_FILE: local.path(env.PASSWORD_FILE!) }),
-    });
+    const pod = runCommand(
+      container.command.map((arg: string) => local.arg(arg)),
+      {
+        HOSTNAME: 'redis-0',
+        ...substitute(env, {
+          LISTEN_PORT: String(port),
+          DATA_DIR: local.path(env.DATA_DIR!),
+          PASSWORD_FILE: local.path(env.PASSWORD_FILE!),
+        }),
+      },
+    );
     const password = Buffer.from(generated(objects, 'Secret', 'redis-passwd').data.passwd, 'base64').toString();
     const client = new Redis({ port, password, lazyConnect: true, retryStrategy: () => 100 });
     client.on('error', () => undefined);
     try {
-      await waitFor(`redis-0 to answer\n${pod.output()}`, async () => ((await client.ping().catch(() => undefined)) === 'PONG' ? true : undefined));
+      await waitFor(`redis-0 to answer\n${pod.output()}`, async () =>
+        (await client.ping().catch(() => undefined)) === 'PONG' ? true : undefined,
+      );
       expect(await client.config('GET', 'maxmemory')).toEqual(['maxmemory', String(bytes(env.MAXMEMORY))]);
       expect(await client.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
     } finally {
