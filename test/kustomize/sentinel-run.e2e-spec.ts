@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiProcess } from '../support/api.js';
 import { freePort, waitFor } from '../support/ports.js';
@@ -137,6 +138,27 @@ describe('the Redis StatefulSet with the Sentinel component, run from its render
     expect(primary.redis.output).toMatch(/the Sentinels name 127\.0\.0\.1:\d+ as the primary: starting as its replica/);
     // A replica's preStop has nothing to do.
     expect(await cluster.preStop(primary)).toContain('not a primary with replicas: nothing to hand over');
+  }, 60_000);
+
+  it('starts a replica unpromotable (priority 0) until its first full sync is done', async () => {
+    const primary = await cluster.waitForReplicas();
+    const replica = cluster.pods.find((pod) => pod !== primary)!;
+    await replica.redis.stop('SIGTERM');
+    rmSync(replica.dataDir, { recursive: true, force: true });
+    mkdirSync(replica.dataDir);
+    // A primary that does not answer (for far less than down-after): the sync cannot finish.
+    primary.redis.signal('SIGSTOP');
+    try {
+      await cluster.startRedis(replica);
+      expect(await cluster.command(replica, 'CONFIG', 'GET', 'replica-priority')).toEqual(['replica-priority', '0']);
+    } finally {
+      primary.redis.signal('SIGCONT');
+    }
+    await waitFor('the replica to become promotable', async () =>
+      ((await cluster.command(replica, 'CONFIG', 'GET', 'replica-priority')) as string[])[1] === '100' ? true : undefined,
+    );
+    expect(replica.redis.output).toContain('first sync with the primary done: this replica may now be promoted');
+    await cluster.waitForReplicas();
   }, 60_000);
 
   it('fails over when the primary is killed: the Sentinels promote a replica within down-after + 5 s', async () => {
