@@ -117,6 +117,7 @@ describe('Sentinel failover under load', () => {
     await load.stop();
     const replicas = cluster.pods.filter((pod) => pod !== primary);
     for (const replica of replicas) await replica.redis.stop('SIGKILL');
+    const durations: number[] = [];
     for (let n = 0; n < 5; n++) {
       const started = Date.now();
       const res = await fetch(`${api!.url}/api/entries`, {
@@ -125,12 +126,14 @@ describe('Sentinel failover under load', () => {
         body: JSON.stringify({ text: `no replica ${n}` }),
       });
       const ms = Date.now() - started;
+      durations.push(ms);
       expect({ status: res.status, retryAfter: res.headers.get('retry-after') !== null, within1s: ms < 1000 }).toEqual({
         status: 503,
         retryAfter: true,
         within1s: true,
       });
     }
+    console.log(`both replicas down: creates refused with 503 after ${durations.join(', ')} ms`);
     for (const replica of replicas) await cluster.startRedis(replica);
     await cluster.waitForReplicas();
   }, 60_000);
