@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { registerAs } from '@nestjs/config';
 import { ConfigError } from './config-error.js';
+import { validatedEnv } from './env.schema.js';
 
 /** Sentinel mode: the Sentinels to ask and the name they know the primary by. */
 export interface SentinelEndpoint {
@@ -17,23 +18,22 @@ export type RedisEndpoint = string | SentinelEndpoint;
  * production, where that is a mistake.
  */
 export const redisConfig = registerAs('redis', () => {
-  const passwordFile = process.env.REDIS_PASSWORD_FILE!;
-  const sentinels = process.env.REDIS_SENTINELS;
-  const sentinel: SentinelEndpoint | undefined = sentinels
+  const env = validatedEnv();
+  const sentinel: SentinelEndpoint | undefined = env.REDIS_SENTINELS
     ? {
-        sentinels: sentinels.split(',').map((item) => {
+        sentinels: env.REDIS_SENTINELS.split(',').map((item) => {
           const [host, port] = item.split(':');
           return { host: host!, port: Number(port) };
         }),
-        masterName: process.env.REDIS_MASTER_NAME!,
+        masterName: env.REDIS_MASTER_NAME!,
       }
     : undefined;
   return {
-    writer: (sentinel ?? process.env.REDIS_WRITE_URL!) as RedisEndpoint,
-    reader: (sentinel ?? process.env.REDIS_READ_URL!) as RedisEndpoint,
-    passwordFile,
-    minReplicaAcks: Number(process.env.REDIS_MIN_REPLICA_ACKS),
-    password: readPassword(passwordFile, process.env.NODE_ENV === 'production'),
+    writer: (sentinel ?? env.REDIS_WRITE_URL!) as RedisEndpoint,
+    reader: (sentinel ?? env.REDIS_READ_URL!) as RedisEndpoint,
+    passwordFile: env.REDIS_PASSWORD_FILE,
+    minReplicaAcks: Number(env.REDIS_MIN_REPLICA_ACKS),
+    password: readPassword(env.REDIS_PASSWORD_FILE, env.NODE_ENV === 'production'),
   };
 });
 
