@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiProblem, ApiRateLimited, ApiStorageUnavailable, ApiWriteNotConfirmed, ref, retryAfter } from '../openapi/responses.js';
-import { entryPageSchema, entrySchema } from '../openapi/schemas.js';
-import { WriteRateLimitGuard } from '../rate-limit/write-rate-limit.guard.js';
+import { ApiProblem, ref, retryAfter } from '../openapi/responses.js';
+import { ApiRateLimited, WriteRateLimitGuard } from '../rate-limit/write-rate-limit.guard.js';
 import { MAX_BODY_BYTES, type Entry, type EntryPage } from './entry.contract.js';
+import { entryPageSchema, entrySchema, MAX_PAGE, newEntrySchema, pageSchema, type NewEntry } from './entry.js';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency.js';
-import { MAX_PAGE, newEntrySchema, pageSchema, type NewEntry } from './entry.js';
+import { ApiStorageUnavailable, ApiWriteNotConfirmed } from './journal.problems.js';
 import { JournalService } from './journal.service.js';
 
 @ApiTags('entries')

@@ -1,9 +1,9 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { journalConfig, type JournalConfig } from '../config/journal.config.js';
-import { ProblemException, StorageUnavailableException } from '../problem/problem.js';
 import type { Entry, EntryPage } from './entry.contract.js';
 import { parseId } from './entry.js';
 import { NotReplicatedError } from '../redis/replica-acks.js';
+import { entryNotFound, keyInFlight, keyReused, StorageUnavailableException, storageFull, writeNotConfirmed } from './journal.problems.js';
 import { JournalStore, StorageFullError, type CreateOptions } from './journal.store.js';
 
 @Injectable()
@@ -56,54 +56,4 @@ export class JournalService {
       throw new StorageUnavailableException();
     }
   }
-}
-
-function writeNotConfirmed(): ProblemException {
-  return new ProblemException(
-    HttpStatus.SERVICE_UNAVAILABLE,
-    'write-not-confirmed',
-    'Write not confirmed',
-    'Too few storage replicas confirmed this write in time, so it may or may not have been stored; ' +
-      'try again in a moment (a create with the same Idempotency-Key never stores it twice)',
-    {},
-    { 'Retry-After': '1' },
-  );
-}
-
-function storageFull(): ProblemException {
-  return new ProblemException(
-    HttpStatus.INSUFFICIENT_STORAGE,
-    'storage-full',
-    'Storage full',
-    'The journal has no room for new entries; nothing was stored. Reading and deleting entries still work',
-  );
-}
-
-function keyReused(): ProblemException {
-  return new ProblemException(
-    HttpStatus.UNPROCESSABLE_ENTITY,
-    'idempotency-key-reused',
-    'Idempotency-Key reused',
-    'This Idempotency-Key was used in the last 24 hours for a different text; use a new key for a new entry',
-  );
-}
-
-function keyInFlight(): ProblemException {
-  return new ProblemException(
-    HttpStatus.CONFLICT,
-    'idempotency-key-in-flight',
-    'Request with this Idempotency-Key in progress',
-    'A request with this Idempotency-Key is still being processed; retry after it was answered',
-    {},
-    { 'Retry-After': '1' },
-  );
-}
-
-export function entryNotFound(id: string): ProblemException {
-  return new ProblemException(
-    HttpStatus.NOT_FOUND,
-    'entry-not-found',
-    'Entry not found',
-    `there is no entry with id ${JSON.stringify(id.slice(0, 100))}`,
-  );
 }
