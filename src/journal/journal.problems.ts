@@ -29,15 +29,7 @@ export class StorageUnavailableException extends ProblemException {
 export const ApiStorageUnavailable = () =>
   ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, 'Storage unreachable; retry after `Retry-After` seconds', { headers: retryAfter });
 
-/** Writes: Redis unreachable, or fewer replicas than REDIS_MIN_REPLICA_ACKS confirmed the write in time. */
-export const ApiWriteNotConfirmed = () =>
-  ApiProblem(
-    HttpStatus.SERVICE_UNAVAILABLE,
-    'Storage unreachable, or too few replicas confirmed the write in time (it may or may not have been stored); ' +
-      'retry after `Retry-After` seconds',
-    { headers: retryAfter },
-  );
-
+/** Too few replicas confirmed a create or delete in time: it may or may not have been stored. */
 export function writeNotConfirmed(): ProblemException {
   return new ProblemException(
     HttpStatus.SERVICE_UNAVAILABLE,
@@ -49,6 +41,15 @@ export function writeNotConfirmed(): ProblemException {
     { 'Retry-After': '1' },
   );
 }
+
+/** Writes: Redis unreachable, or fewer replicas than REDIS_MIN_REPLICA_ACKS confirmed the write in time. */
+export const ApiWriteNotConfirmed = () =>
+  ApiProblem(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    'Storage unreachable, or too few replicas confirmed the write in time (it may or may not have been stored); ' +
+      'retry after `Retry-After` seconds',
+    { headers: retryAfter },
+  );
 
 export function storageFull(): ProblemException {
   return new ProblemException(

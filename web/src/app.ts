@@ -140,6 +140,9 @@ function showFormError(message: string): void {
 /** The save that failed last: saving the same text again retries it, with its Idempotency-Key. */
 let failedSave: { text: string; key: string } | undefined;
 
+/** 128 random bits as hex (getRandomValues, unlike randomUUID, works on plain-HTTP origins too). */
+const newIdempotencyKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   if (saving) return;
@@ -149,7 +152,7 @@ form.addEventListener('submit', async (event) => {
   saving = true;
   saveButton.setAttribute('aria-disabled', 'true');
   saveButton.textContent = 'Saving…';
-  const key = failedSave?.text === text ? failedSave.key : crypto.randomUUID();
+  const key = failedSave?.text === text ? failedSave.key : newIdempotencyKey();
   try {
     await api.create(text, key);
     failedSave = undefined;
