@@ -63,7 +63,7 @@ wait_for_first_sync() {
   while :; do
     info=$(cli "$self" INFO) || {
       failures=$((failures + 1))
-      [ "$failures" -lt 60 ] || return 1 # the server is gone
+      [ "$failures" -lt 10 ] || return 1 # the server is gone
       sleep 1
       continue
     }
