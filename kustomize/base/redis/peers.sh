@@ -58,15 +58,20 @@ peer_with_most_data() {
 }
 
 # Blocks until this pod's Redis has finished a full sync with its primary (link up, not loading).
+# Gives up once the server is gone: 10 s without an answer after it answered, or 10 minutes
+# before it ever did (loading a large append-only file comes first).
 wait_for_first_sync() {
   failures=0
+  limit=600
   while :; do
     info=$(cli "$self" INFO) || {
       failures=$((failures + 1))
-      [ "$failures" -lt 10 ] || return 1 # the server is gone
+      [ "$failures" -lt "$limit" ] || return 1
       sleep 1
       continue
     }
+    failures=0
+    limit=10
     if [ "$(echo "$info" | field master_link_status)" = up ] && [ "$(echo "$info" | field loading)" = 0 ]; then
       return 0
     fi
