@@ -1,7 +1,8 @@
 /**
  * The benchmark (docs/benchmarks.md): `npm run bench [-- --rounds 3 --seconds 10 --soak 300 --only a,b]`.
- * Starts its own Redis primary + replica, the project's API (`node dist/main.js`) and the raw
- * node:http baseline, measures, prints markdown and writes it to bench/results/.
+ * Starts its own Redis primary + replica, the project's API (`node dist/main.js`), the raw
+ * node:http baseline over the project's store and the independent plain baseline, measures,
+ * prints markdown and writes it to bench/results/.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,13 @@ import { preloadEntries } from './lib/preload.js';
 import { commandCalls, startRoundTripCounter } from './lib/redis-work.js';
 
 const root = resolve(import.meta.dirname, '../../..');
-type ServerName = 'project' | 'baseline';
+/**
+ * project: the API. baseline: the API contract on plain node:http over the project's own service
+ * and store (what the framework costs). plain: an independent node:http + ioredis server with its
+ * own straightforward store (what the project's store costs, too).
+ */
+type ServerName = 'project' | 'baseline' | 'plain';
+const ALL = ['project', 'baseline', 'plain'] as const;
 const PAGE_SIZE = 10;
 const CONNECTIONS = 20;
 const SECTIONS = ['startup', 'throughput', 'redis', 'scaling', 'soak'] as const;
@@ -37,7 +44,11 @@ const rounds = Number(flags.rounds);
 const seconds = Number(flags.seconds);
 const soakSeconds = Number(flags.soak);
 const only = new Set(flags.only.split(','));
-const SERVERS: Record<ServerName, string> = { project: flags.main, baseline: 'bench/dist/bench/baseline/main.js' };
+const SERVERS: Record<ServerName, string> = {
+  project: flags.main,
+  baseline: 'bench/dist/bench/baseline/main.js',
+  plain: 'bench/dist/bench/plain/main.js',
+};
 
 const LIST: Load = { method: 'GET', path: '/api/entries?page=1' };
 const CREATE: Load = {
@@ -93,8 +104,12 @@ const logDir = mkdtempSync(join(tmpdir(), 'journal-bench-logs-'));
 const start = (name: ServerName, env: Record<string, string>) =>
   ApiProcess.start(withNodeOptions(name, env), { cwd: root, main: SERVERS[name], logFile: join(logDir, `${name}.log`) });
 
-async function startBoth(redis: RedisPair): Promise<Record<ServerName, ApiProcess>> {
-  return { project: await start('project', serverEnv(redis)), baseline: await start('baseline', serverEnv(redis)) };
+async function startAll(redis: RedisPair): Promise<Record<ServerName, ApiProcess>> {
+  return {
+    project: await start('project', serverEnv(redis)),
+    baseline: await start('baseline', serverEnv(redis)),
+    plain: await start('plain', serverEnv(redis)),
+  };
 }
 
 async function stopAll(servers: ApiProcess[]): Promise<void> {
@@ -119,7 +134,7 @@ async function spawnToReady(name: ServerName, env: Record<string, string>): Prom
 }
 
 async function startup(redis: RedisPair): Promise<void> {
-  const times: Record<ServerName, number[]> = { project: [], baseline: [] };
+  const times: Record<'project' | 'baseline', number[]> = { project: [], baseline: [] };
   for (let i = 0; i < 5; i++) {
     for (const name of ['project', 'baseline'] as const) times[name].push(await spawnToReady(name, serverEnv(redis)));
   }
@@ -140,10 +155,10 @@ async function throughput(servers: Record<ServerName, ApiProcess>): Promise<void
   // CPU per request is the server's own cost: unlike req/s it hardly moves when other work shares the machine.
   const results: Record<string, Record<ServerName, (LoadResult & { cpuUsPerRequest: number })[]>> = {};
   for (const [endpoint, load] of Object.entries(loads)) {
-    results[endpoint] = { project: [], baseline: [] };
+    results[endpoint] = { project: [], baseline: [], plain: [] };
     for (let round = 1; round <= rounds; round++) {
-      // Alternating A B A B spreads slow drift and other load on the machine over both servers.
-      for (const name of ['project', 'baseline'] as const) {
+      // Alternating A B C A B C spreads slow drift and other load on the machine over the servers.
+      for (const name of ALL) {
         const cpuBefore = cpuMs(servers[name].child.pid!);
         const result = await drive(servers[name].url, load, { seconds });
         const cpuUsPerRequest = ((cpuMs(servers[name].child.pid!) - cpuBefore) * 1000) / result.requests;
@@ -157,14 +172,21 @@ async function throughput(servers: Record<ServerName, ApiProcess>): Promise<void
   const rows: (string | number)[][] = [];
   for (const [endpoint, byServer] of Object.entries(results)) {
     const rps = (name: ServerName) => median(byServer[name].map((r) => r.rps));
+    const p99 = (name: ServerName) => median(byServer[name].map((r) => r.p99));
     const ratio = rps('project') / rps('baseline');
-    for (const name of ['project', 'baseline'] as const) {
-      rows.push([endpoint, name, rps(name).toFixed(0), median(byServer[name].map((r) => r.p50)), median(byServer[name].map((r) => r.p99)),
-        median(byServer[name].map((r) => r.cpuUsPerRequest)).toFixed(0), name === 'project' ? ratio.toFixed(2) : '']);
+    const plainRatio = rps('project') / rps('plain');
+    for (const name of ALL) {
+      rows.push([endpoint, name, rps(name).toFixed(0), median(byServer[name].map((r) => r.p50)), p99(name),
+        median(byServer[name].map((r) => r.cpuUsPerRequest)).toFixed(0),
+        name === 'project' ? ratio.toFixed(2) : '', name === 'project' ? plainRatio.toFixed(2) : '']);
     }
     targets.push({ target: `${endpoint} throughput ≥ 0.85 × baseline`, measured: `${ratio.toFixed(2)} ×`, met: ratio >= 0.85 });
+    targets.push({ target: `${endpoint} throughput ≥ 0.85 × plain baseline`, measured: `${plainRatio.toFixed(2)} ×`, met: plainRatio >= 0.85 });
+    if (endpoint.startsWith('POST')) {
+      targets.push({ target: `${endpoint} p99 ≤ plain baseline's`, measured: `${p99('project')} ms vs ${p99('plain')} ms`, met: p99('project') <= p99('plain') });
+    }
   }
-  out(table(['endpoint', 'server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/request', 'project/baseline req/s'], rows));
+  out(table(['endpoint', 'server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/request', 'project/baseline req/s', 'project/plain req/s'], rows));
 
   const memories = { project: memory(servers.project.child.pid!), baseline: memory(servers.baseline.child.pid!) };
   data.memoryAfterLoad = memories;
@@ -224,7 +246,8 @@ async function redisWork(redis: RedisPair): Promise<void> {
         measured[`${name} ${endpoint}`] = { roundTrips, primary: perRequest('primary'), replica: perRequest('replica') };
         rows.push([endpoint, name, perRequest('primary'), perRequest('replica'), roundTrips.toFixed(2)]);
         if (name === 'project') {
-          const limit = endpoint.startsWith('create') ? 2 : 1;
+          // Writes: the command, then the WAIT that confirms it (docs/adr/0005), after its reply.
+          const limit = endpoint.startsWith('create') || endpoint.startsWith('delete') ? 2 : 1;
           targets.push({ target: `${endpoint.split(' ')[0]}: ≤ ${limit} Redis round trip${limit > 1 ? 's' : ''}`, measured: roundTrips.toFixed(2), met: roundTrips <= limit });
         }
       }
@@ -326,8 +349,8 @@ async function main(): Promise<void> {
     if (only.has('startup')) await startup(redis);
     if (only.has('throughput') || only.has('soak')) {
       await preloadEntries(redis, 1000);
-      const both = await startBoth(redis);
-      servers.push(both.project, both.baseline);
+      const both = await startAll(redis);
+      servers.push(...Object.values(both));
       if (only.has('throughput')) await throughput(both);
       if (only.has('soak')) await soak(both.project);
       await stopAll(servers.splice(0));

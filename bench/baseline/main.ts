@@ -11,9 +11,10 @@ const config = journalConfig();
 const redis = redisConfig();
 
 const server = createBaseline({
-  writer: createRedisClient('writer', redis.writeUrl, redis.password, JOURNAL_SCRIPTS),
-  reader: createRedisClient('reader', redis.readUrl, redis.password, JOURNAL_SCRIPTS),
+  writer: createRedisClient('writer', redis.writer, redis.password, JOURNAL_SCRIPTS),
+  reader: createRedisClient('reader', redis.reader, redis.password, JOURNAL_SCRIPTS),
   config,
+  redisConfig: redis,
 });
 server.listen(port, '0.0.0.0', () => console.log(`baseline listening on port ${port}`));
 // A clean exit 0 on SIGTERM (as the API does), so `node --cpu-prof` can write its profile.

@@ -2,11 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { JournalConfig } from '../../src/config/journal.config.js';
+import type { RedisConfig } from '../../src/config/redis.config.js';
 import { MAX_BODY_BYTES } from '../../src/journal/entry.contract.js';
 import { newEntrySchema, pageSchema } from '../../src/journal/entry.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { JournalStore } from '../../src/journal/journal.store.js';
 import { ProblemException } from '../../src/problem/problem.js';
+import { ReplicaAcks } from '../../src/redis/replica-acks.js';
 import { Replication } from '../../src/redis/replication.js';
 
 /**
@@ -21,10 +23,13 @@ export interface BaselineOptions {
   writer: Redis;
   reader: Redis;
   config: JournalConfig;
+  redisConfig: Pick<RedisConfig, 'minReplicaAcks'>;
 }
 
-export function createBaseline({ writer, reader, config }: BaselineOptions): Server {
-  const journal = new JournalService(new JournalStore(writer, reader, new Replication(writer, reader)), config);
+export function createBaseline({ writer, reader, config, redisConfig }: BaselineOptions): Server {
+  const replication = new Replication(writer, reader);
+  const acks = new ReplicaAcks(writer, replication, redisConfig as RedisConfig);
+  const journal = new JournalService(new JournalStore(writer, reader, replication, acks), config);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';

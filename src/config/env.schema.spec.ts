@@ -12,16 +12,43 @@ describe('envSchema', () => {
       REDIS_WRITE_URL: 'redis://127.0.0.1:6379',
       REDIS_READ_URL: 'redis://127.0.0.1:6379',
       REDIS_PASSWORD_FILE: '/etc/redis-passwd/passwd',
+      REDIS_MIN_REPLICA_ACKS: '1',
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       METRICS_PORT: '9464',
     });
-    expect(envSchema.parse({ REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379' }).REDIS_READ_URL).toBe('redis://redis-0.redis-write:6379');
+    expect(envSchema.parse({ REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379' })).toMatchObject({ REDIS_READ_URL: 'redis://redis-0.redis-write:6379' });
   });
 
   it('accepts the Kubernetes values', () => {
     const env = { JOURNAL_ENTRIES: '25', REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379', REDIS_READ_URL: 'rediss://redis:6379' };
     expect(envSchema.parse(env)).toMatchObject(env);
+  });
+
+  it('accepts Sentinel mode, and leaves the URLs unset in it', () => {
+    const env = envSchema.parse({ REDIS_SENTINELS: 'redis-0.redis-write:26379,redis-1.redis-write:26379', REDIS_MASTER_NAME: 'journal' });
+    expect(env).toMatchObject({ REDIS_SENTINELS: 'redis-0.redis-write:26379,redis-1.redis-write:26379', REDIS_MASTER_NAME: 'journal' });
+    expect(Object.keys(env)).not.toContain('REDIS_WRITE_URL');
+    expect(Object.keys(env)).not.toContain('REDIS_READ_URL');
+  });
+
+  it.each([['REDIS_WRITE_URL', 'redis://redis-0.redis-write:6379'], ['REDIS_READ_URL', 'redis://redis:6379']])(
+    'refuses REDIS_SENTINELS together with %s, naming both',
+    (name, url) => {
+      expect(issues({ REDIS_SENTINELS: 'a:26379', REDIS_MASTER_NAME: 'journal', [name]: url })).toEqual([
+        'REDIS_SENTINELS: cannot be combined with REDIS_WRITE_URL or REDIS_READ_URL: set REDIS_SENTINELS and REDIS_MASTER_NAME (Sentinel mode) or the URLs, not both',
+      ]);
+    },
+  );
+
+  it.each([[{ REDIS_SENTINELS: 'a:26379' }], [{ REDIS_MASTER_NAME: 'journal' }]])('refuses half of Sentinel mode: %j', (env) => {
+    expect(issues(env)).toEqual(['REDIS_MASTER_NAME: REDIS_SENTINELS and REDIS_MASTER_NAME go together (Sentinel mode): set both or neither']);
+  });
+
+  it.each(['a', 'a:0', 'a:26379,', 'redis://a:26379', 'a:26379;b:26379'])('rejects REDIS_SENTINELS=%j', (value) => {
+    expect(issues({ REDIS_SENTINELS: value, REDIS_MASTER_NAME: 'journal' })).toEqual([
+      `REDIS_SENTINELS: must be a comma-separated list of host:port, got ${JSON.stringify(value)}`,
+    ]);
   });
 
   it.each(['abc', '0', '1.5', '101', ' 5', '5 ', '1e1', '0x10', ''])('names JOURNAL_ENTRIES=%j and what is wrong', (value) => {
@@ -40,6 +67,8 @@ describe('envSchema', () => {
     ['LOG_FORMAT', 'xml', 'must be one of json, pretty, got "xml"'],
     ['METRICS_PORT', '8080', 'must differ from PORT (both are 8080)'],
     ['METRICS_PORT', '0', 'must be a whole number from 1 to 65535, got "0"'],
+    ['REDIS_MIN_REPLICA_ACKS', '-1', 'must be a whole number from 0 to 10, got "-1"'],
+    ['REDIS_MIN_REPLICA_ACKS', 'all', 'must be a whole number from 0 to 10, got "all"'],
     ['CORS_ORIGINS', 'https://a.example/', 'must be a comma-separated list of origins like https://journal.example (no path, no trailing slash), got "https://a.example/"'],
     ['CORS_ORIGINS', 'a.example', 'must be a comma-separated list of origins like https://journal.example (no path, no trailing slash), got "a.example"'],
     ['TRUST_PROXY', '0', 'must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got "0"'],

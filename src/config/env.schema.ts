@@ -54,6 +54,14 @@ const proxyList = z.string().refine(
   { error: (issue) => `must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got ${JSON.stringify(issue.input)}` },
 );
 
+/** "redis-0.redis-write:26379,redis-1.redis-write:26379": the Sentinels to ask where the primary is. */
+const hostPortList = z.string().refine(
+  (v) => v.split(',').every((item) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(item) && Number(item.split(':')[1]) >= 1 && Number(item.split(':')[1]) <= 65535),
+  { error: (issue) => `must be a comma-separated list of host:port, got ${JSON.stringify(issue.input)}` },
+);
+
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
 const oneOf = <T extends string>(values: readonly [T, ...T[]], fallback: T) =>
   z.enum(values, { error: (issue) => `must be one of ${values.join(', ')}, got ${JSON.stringify(issue.input)}` }).default(fallback);
 
@@ -67,9 +75,15 @@ export const envSchema = z
     PORT: wholeNumber(1, 65535).default('8080'),
     HOST: ipAddress.default('0.0.0.0'),
     JOURNAL_ENTRIES: wholeNumber(1, 100).default('10'),
-    REDIS_WRITE_URL: redisUrl.default('redis://127.0.0.1:6379'),
+    // Either the two URLs (fixed primary and replicas) or Sentinel mode; the default is the URL pair.
+    REDIS_WRITE_URL: redisUrl.optional(),
     REDIS_READ_URL: redisUrl.optional(),
+    REDIS_SENTINELS: hostPortList.optional(),
+    REDIS_MASTER_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: (issue) => `must be 1-64 of A-Z a-z 0-9 . _ -, got ${JSON.stringify(issue.input)}` }).optional(),
     REDIS_PASSWORD_FILE: z.string().min(1, { error: 'must be a file path, got ""' }).default('/etc/redis-passwd/passwd'),
+    // Replicas that must confirm a write before it is acknowledged. 0 only for a single Redis without
+    // replicas (local development): with 1 or more, a primary without replicas refuses every write.
+    REDIS_MIN_REPLICA_ACKS: wholeNumber(0, 10).default('1'),
     LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     LOG_FORMAT: oneOf(['json', 'pretty'], 'json'),
     METRICS_PORT: wholeNumber(1, 65535).default('9464'),
@@ -81,7 +95,20 @@ export const envSchema = z
     path: ['METRICS_PORT'],
     error: (issue) => `must differ from PORT (both are ${(issue.input as { PORT: string }).PORT})`,
   })
-  .transform((env) => ({ ...env, REDIS_READ_URL: env.REDIS_READ_URL ?? env.REDIS_WRITE_URL }));
+  .refine((env) => env.REDIS_SENTINELS === undefined || (env.REDIS_WRITE_URL === undefined && env.REDIS_READ_URL === undefined), {
+    path: ['REDIS_SENTINELS'],
+    error: 'cannot be combined with REDIS_WRITE_URL or REDIS_READ_URL: set REDIS_SENTINELS and REDIS_MASTER_NAME (Sentinel mode) or the URLs, not both',
+  })
+  .refine((env) => (env.REDIS_SENTINELS === undefined) === (env.REDIS_MASTER_NAME === undefined), {
+    path: ['REDIS_MASTER_NAME'],
+    error: 'REDIS_SENTINELS and REDIS_MASTER_NAME go together (Sentinel mode): set both or neither',
+  })
+  // The URLs get their defaults only outside Sentinel mode; in it they stay unset (and out of process.env).
+  .transform(({ REDIS_WRITE_URL, REDIS_READ_URL, ...env }): typeof env & { REDIS_WRITE_URL?: string; REDIS_READ_URL?: string } => {
+    if (env.REDIS_SENTINELS !== undefined) return env;
+    const writeUrl = REDIS_WRITE_URL ?? DEFAULT_REDIS_URL;
+    return { ...env, REDIS_WRITE_URL: writeUrl, REDIS_READ_URL: REDIS_READ_URL ?? writeUrl };
+  });
 
 export type Env = z.output<typeof envSchema>;
 

@@ -1,11 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiProblem, ref } from '../openapi/responses.js';
+import { ApiProblem, ref, retryAfter } from '../openapi/responses.js';
 import { ApiRateLimited, WriteRateLimitGuard } from '../rate-limit/write-rate-limit.guard.js';
 import { MAX_BODY_BYTES, type Entry, type EntryPage } from './entry.contract.js';
 import { entryPageSchema, entrySchema, MAX_PAGE, newEntrySchema, pageSchema, type NewEntry } from './entry.js';
-import { ApiStorageUnavailable } from './journal.problems.js';
+import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency.js';
+import { ApiStorageUnavailable, ApiWriteNotConfirmed } from './journal.problems.js';
 import { JournalService } from './journal.service.js';
 
 @ApiTags('entries')
@@ -16,21 +17,32 @@ export class JournalController {
   @Post()
   @UseGuards(WriteRateLimitGuard)
   @ApiOperation({ summary: 'Add an entry' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: `One key per entry a client means to add (${IDEMPOTENCY_KEY_RULE}), sent again when it retries: ` +
+      'within 24 hours the same key replays the first answer instead of adding a second entry',
+    schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7E]+$', example: '0b6f6c5e-8f0e-4d2c-9d43-6f1c2f0a7e51' },
+  })
   @ApiCreatedResponse({
-    description: 'Stored (replicas too: reads see it at once)',
+    description: 'Stored, and confirmed by enough replicas (reads see it at once); or the first answer again for a repeated Idempotency-Key',
     schema: ref(entrySchema),
     headers: { Location: { description: 'The new entry: /api/entries/{id}', required: true, schema: { type: 'string' } } },
   })
-  @ApiProblem(400, 'Malformed JSON, an unknown field, or `text` missing, not a string, blank, too long or not valid Unicode')
+  @ApiProblem(400, `Malformed JSON, an unknown field, \`text\` missing, not a string, blank, too long or not valid Unicode, or an Idempotency-Key that is not ${IDEMPOTENCY_KEY_RULE}`)
+  @ApiProblem(409, 'A request with this Idempotency-Key is still being processed; retry after `Retry-After` seconds', { headers: retryAfter })
   @ApiProblem(413, `The body is over ${MAX_BODY_BYTES / 1024} KiB`)
   @ApiProblem(415, 'The body is not application/json')
+  @ApiProblem(422, 'This Idempotency-Key was used in the last 24 hours with a different text')
   @ApiRateLimited()
-  @ApiStorageUnavailable()
+  @ApiWriteNotConfirmed()
+  @ApiProblem(507, 'Storage is full: nothing was stored (reads and deletes still work)')
   async create(
     @Body({ schema: newEntrySchema }) body: NewEntry,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Entry> {
-    const entry = await this.journal.create(body.text);
+    const entry = await this.journal.create(body.text, { idempotencyKey: parseIdempotencyKey(idempotencyKey) });
     void reply.status(201).header('Location', `/api/entries/${entry.id}`);
     return entry;
   }
@@ -62,11 +74,11 @@ export class JournalController {
   @UseGuards(WriteRateLimitGuard)
   @ApiOperation({ summary: 'Delete an entry' })
   @ApiParam({ name: 'id', description: 'The id the API gave the entry', example: '42' })
-  @ApiNoContentResponse({ description: 'Deleted (of simultaneous deletes of one entry, exactly one gets this)' })
+  @ApiNoContentResponse({ description: 'Deleted, and confirmed by enough replicas (of simultaneous deletes of one entry, exactly one gets this)' })
   @ApiProblem(400, 'The path is not valid percent-encoding')
   @ApiProblem(404, 'No entry has this id (it never existed, was deleted, or is malformed)')
   @ApiRateLimited()
-  @ApiStorageUnavailable()
+  @ApiWriteNotConfirmed()
   @HttpCode(204)
   async delete(@Param('id') id: string): Promise<void> {
     await this.journal.delete(id);

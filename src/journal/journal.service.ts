@@ -2,8 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { journalConfig, type JournalConfig } from '../config/journal.config.js';
 import type { Entry, EntryPage } from './entry.contract.js';
 import { parseId } from './entry.js';
-import { entryNotFound, StorageUnavailableException } from './journal.problems.js';
-import { JournalStore } from './journal.store.js';
+import { NotReplicatedError } from '../redis/replica-acks.js';
+import { entryNotFound, keyInFlight, keyReused, StorageUnavailableException, storageFull, writeNotConfirmed } from './journal.problems.js';
+import { JournalStore, StorageFullError, type CreateOptions } from './journal.store.js';
 
 @Injectable()
 export class JournalService {
@@ -14,8 +15,12 @@ export class JournalService {
     @Inject(journalConfig.KEY) private readonly config: JournalConfig,
   ) {}
 
-  async create(text: string): Promise<Entry> {
-    return JSON.parse(await this.storage(this.store.create(text, new Date().toISOString())));
+  /** The new entry, or the one a first request with the same Idempotency-Key stored. */
+  async create(text: string, options: CreateOptions = {}): Promise<Entry> {
+    const result = await this.storage(this.store.create(text, new Date().toISOString(), options));
+    if (result.outcome === 'key-reused') throw keyReused();
+    if (result.outcome === 'key-in-flight') throw keyInFlight();
+    return JSON.parse(result.entry);
   }
 
   async page(page: number): Promise<EntryPage> {
@@ -40,12 +45,14 @@ export class JournalService {
     return parsed;
   }
 
-  /** Any Redis failure is a 503 for the client; its text (hosts, internals) stays in our log. */
+  /** Any Redis failure is a 503 for the client (507 when full); its text (hosts, internals) stays in our log. */
   private async storage<T>(operation: Promise<T>): Promise<T> {
     try {
       return await operation;
     } catch (error) {
       this.logger.warn(`storage failed: ${(error as Error).message}`);
+      if (error instanceof NotReplicatedError) throw writeNotConfirmed();
+      if (error instanceof StorageFullError) throw storageFull();
       throw new StorageUnavailableException();
     }
   }

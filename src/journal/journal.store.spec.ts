@@ -1,5 +1,6 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { Redis } from 'ioredis';
+import type { ReplicaAcks } from '../redis/replica-acks.js';
 import type { Replication } from '../redis/replication.js';
 import { JournalStore } from './journal.store.js';
 
@@ -9,43 +10,65 @@ function fakeClient(status: string, zrange: () => Promise<string[]>) {
 }
 const inSync = { replicaCount: async () => 0, readerInSync: true } as unknown as Replication;
 const cutOff = { replicaCount: async () => 0, readerInSync: false } as unknown as Replication;
+const acks = {} as ReplicaAcks;
 
 describe('JournalStore read routing', () => {
   it('reads from the reader when it is ready', async () => {
     const reader = fakeClient('ready', async () => ['from reader']);
     const writer = fakeClient('ready', async () => ['from writer']);
-    expect(await new JournalStore(writer, reader, inSync).get(1)).toBe('from reader');
+    expect(await new JournalStore(writer, reader, inSync, acks).get(1)).toBe('from reader');
     expect(writer.zrange).not.toHaveBeenCalled();
   });
 
   it('falls back to the writer when the reader is not connected', async () => {
     const reader = fakeClient('reconnecting', async () => ['from reader']);
     const writer = fakeClient('ready', async () => ['from writer']);
-    expect(await new JournalStore(writer, reader, inSync).get(1)).toBe('from writer');
+    expect(await new JournalStore(writer, reader, inSync, acks).get(1)).toBe('from writer');
     expect(reader.zrange).not.toHaveBeenCalled();
   });
 
   it('reads from the writer while the reader is cut off from the primary (old data)', async () => {
     const reader = fakeClient('ready', async () => ['stale']);
     const writer = fakeClient('ready', async () => ['from writer']);
-    expect(await new JournalStore(writer, reader, cutOff).get(1)).toBe('from writer');
+    expect(await new JournalStore(writer, reader, cutOff, acks).get(1)).toBe('from writer');
   });
 
   it('still reads a cut-off reader when the writer is down too (old data beats none)', async () => {
     const reader = fakeClient('ready', async () => ['stale']);
     const writer = fakeClient('reconnecting', async () => ['never']);
-    expect(await new JournalStore(writer, reader, cutOff).get(1)).toBe('stale');
+    expect(await new JournalStore(writer, reader, cutOff, acks).get(1)).toBe('stale');
   });
 
   it('falls back to the writer when the reader fails mid-command', async () => {
     const reader = fakeClient('ready', async () => Promise.reject(new Error('Command timed out')));
     const writer = fakeClient('ready', async () => ['from writer']);
-    expect(await new JournalStore(writer, reader, inSync).get(1)).toBe('from writer');
+    expect(await new JournalStore(writer, reader, inSync, acks).get(1)).toBe('from writer');
   });
 
-  it("passes the reader's error on when the writer is down too", async () => {
+  it("passes the reader's error on when the writer stays down too", async () => {
     const reader = fakeClient('ready', async () => Promise.reject(new Error('Command timed out')));
     const writer = fakeClient('reconnecting', async () => ['never']);
-    await expect(new JournalStore(writer, reader, inSync).get(1)).rejects.toThrow('Command timed out');
+    await expect(new JournalStore(writer, reader, inSync, acks).get(1)).rejects.toThrow('Command timed out');
+  });
+
+  it('tries the reader once more when the writer fails mid-command (a primary that just died)', async () => {
+    const reader = fakeClient('ready', async () => ['from reader']);
+    const writer = fakeClient('ready', async () => Promise.reject(new Error('Connection is closed.')));
+    expect(await new JournalStore(writer, reader, cutOff, acks).get(1)).toBe('from reader');
+  });
+
+  it('waits briefly for a client that is reconnecting (a failover), then reads from it', async () => {
+    const reader = fakeClient('reconnecting', async () => ['from reader']);
+    const writer = fakeClient('reconnecting', async () => ['never']);
+    setTimeout(() => ((reader as { status: string }).status = 'ready'), 150);
+    expect(await new JournalStore(writer, reader, inSync, acks).get(1)).toBe('from reader');
+  });
+
+  it('gives up after that brief wait when neither client connects', async () => {
+    const reader = fakeClient('reconnecting', async () => ['never']);
+    const writer = fakeClient('reconnecting', async () => ['never']);
+    const started = Date.now();
+    await expect(new JournalStore(writer, reader, inSync, acks).get(1)).rejects.toThrow('neither the reader nor the writer is connected');
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

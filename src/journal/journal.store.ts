@@ -1,27 +1,61 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { RedisScripts } from '../redis/redis-client.factory.js';
+import { ReplicaAcks } from '../redis/replica-acks.js';
 import { Replication } from '../redis/replication.js';
 import { REDIS_READER, REDIS_WRITER } from '../redis/redis.tokens.js';
+import { fingerprint, idempotencyKeys, IN_FLIGHT_TTL_MS, RECORD_TTL_S } from './idempotency.js';
 
 /**
  * The Redis data model (docs/adr/0004-redis-data-model.md):
  * - `journal:entries`: one sorted set; score = the entry's numeric id, member = the entry's JSON.
  *   Newest first is ZRANGE ... REV; get and delete by id are ZRANGE/ZREMRANGEBYSCORE on the score.
  * - `journal:next-id`: the id counter.
+ * - `journal:idempotency:{writer}:{key}` and `journal:idempotency-in-flight:{writer}:{key}`: see idempotency.ts.
  */
 export const ENTRIES_KEY = 'journal:entries';
 export const NEXT_ID_KEY = 'journal:next-id';
 
-/** Longest a write waits for its replicas to confirm it; below the client's command timeout. */
-const REPLICA_WAIT_MS = 500;
+/**
+ * How long after its start a read may still start an attempt. Through a Sentinel
+ * failover both clients reconnect (the promoted replica drops its clients, the writer follows
+ * +switch-master, sometimes twice as the Sentinels learn it a second apart): measured up to ~1 s.
+ * With neither client back in that time the read is a 503 within 2 s; with attempts timing out
+ * (800 ms each), a read still ends within 2.3 s.
+ */
+const READ_WAIT_MS = 1500;
 
-// Id and entry in one atomic step: no id without an entry, no entry twice.
+/**
+ * Stores the entry under a new id: id and entry in one atomic step, no id without an entry, no
+ * entry twice. With an Idempotency-Key (KEYS[3], the key's record; KEYS[4], its in-flight marker)
+ * the record is written in the same step, so it is exactly as durable as the entry, and a key
+ * seen before answers instead of creating: 'key-reused' (another text), 'key-in-flight' (the
+ * first request is still waiting for its replicas), or 'replayed' with the first entry.
+ * ARGV: the entry's JSON after its id, the text's fingerprint (fixed length), the record's and the
+ * marker's lifetimes. The record is one string, fingerprint then entry: the smallest shape in Redis.
+ */
 const CREATE_SCRIPT = `
+if KEYS[3] then
+  local record = redis.call('GET', KEYS[3])
+  if record then
+    if string.sub(record, 1, #ARGV[2]) ~= ARGV[2] then return {'key-reused'} end
+    if redis.call('EXISTS', KEYS[4]) == 1 then return {'key-in-flight'} end
+    -- The WAIT that follows must cover the first request's entry, written maybe through another
+    -- API pod's connection. WAIT waits for the offset of this connection's last command; Redis 7.0
+    -- counts any command, but to depend on no such detail this is a write: one that changes
+    -- nothing (the same expiry) and needs no memory, so it works on a full Redis too.
+    redis.call('PEXPIREAT', KEYS[3], redis.call('PEXPIRETIME', KEYS[3]))
+    return {'replayed', string.sub(record, #ARGV[2] + 1)}
+  end
+end
 local id = redis.call('INCR', KEYS[2])
 local entry = '{"id":"' .. id .. '",' .. ARGV[1]
 redis.call('ZADD', KEYS[1], id, entry)
-return entry`;
+if KEYS[3] then
+  redis.call('SET', KEYS[3], ARGV[2] .. entry, 'EX', ARGV[3])
+  redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
+end
+return {'created', entry}`;
 
 // Total and page in one command; no-writes lets replicas run it.
 const PAGE_SCRIPT = `#!lua flags=no-writes
@@ -29,19 +63,34 @@ return { redis.call('ZCARD', KEYS[1]), redis.call('ZRANGE', KEYS[1], ARGV[1], AR
 
 /** The store's Lua scripts, defined on both clients where they are made (RedisModule.forRoot in AppModule). */
 export const JOURNAL_SCRIPTS: RedisScripts = {
-  createEntry: { numberOfKeys: 2, lua: CREATE_SCRIPT },
+  createEntry: { lua: CREATE_SCRIPT },
   pageOfEntries: { numberOfKeys: 1, lua: PAGE_SCRIPT, readOnly: true },
 };
 
+type CreateReply = ['created' | 'replayed', string] | ['key-reused' | 'key-in-flight'];
 type Scripted = Redis & {
-  createEntry(entriesKey: string, nextIdKey: string, rest: string): Promise<string>;
+  createEntry(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<CreateReply>;
   pageOfEntries(entriesKey: string, start: number, stop: number): Promise<[number, string[]]>;
 };
-type ScriptedPipeline = ChainableCommander & {
-  createEntry(entriesKey: string, nextIdKey: string, rest: string): ChainableCommander;
-};
 
-/** Entries as stored: JSON text, parsed by the caller. Every method is one Redis round trip. */
+/** Who writes and the request's Idempotency-Key, when it has one. */
+export interface CreateOptions {
+  /** The authenticated writer's name; keys are scoped per writer. */
+  writer?: string;
+  idempotencyKey?: string;
+}
+
+/** What a create did: the entry's JSON when it was stored now or before under the same key. */
+export type CreateResult = { outcome: 'created' | 'replayed'; entry: string } | { outcome: 'key-reused' } | { outcome: 'key-in-flight' };
+
+/** Redis refused a create because it is at its memory limit (maxmemory, noeviction). */
+export class StorageFullError extends Error {
+  constructor() {
+    super('Redis is at its memory limit (maxmemory, noeviction): create refused');
+  }
+}
+
+/** Entries as stored: JSON text, parsed by the caller. */
 @Injectable()
 export class JournalStore {
   private readonly writer: Scripted;
@@ -51,29 +100,42 @@ export class JournalStore {
     @Inject(REDIS_WRITER) writer: Redis,
     @Inject(REDIS_READER) reader: Redis,
     private readonly replication: Replication,
+    private readonly acks: ReplicaAcks,
   ) {
     this.writer = writer as Scripted;
     this.reader = reader as Scripted;
   }
 
   /**
-   * Stores `{text, createdAt}` under a new id and returns the entry's JSON. The script and a WAIT
-   * for every replica go out in one pipeline: when this returns, replicas serve the entry too.
+   * Stores `{text, createdAt}` under a new id (or finds the entry its Idempotency-Key made) and
+   * resolves once enough replicas have it (ReplicaAcks): then replicas serve it too. Rejects with
+   * NotReplicatedError (maybe stored, not acknowledged) or StorageFullError (nothing stored).
    */
-  async create(text: string, createdAt: string): Promise<string> {
+  async create(text: string, createdAt: string, options: CreateOptions = {}): Promise<CreateResult> {
+    await this.acks.ensureEnoughReplicas();
     // JSON.stringify gives '{"text":...,"createdAt":...}'; the script puts the id in front.
     const rest = JSON.stringify({ text, createdAt }).slice(1);
-    const replicas = await this.replication.replicaCount();
-    if (replicas === 0) return this.writer.createEntry(ENTRIES_KEY, NEXT_ID_KEY, rest);
-    const results = await (this.writer.pipeline() as ScriptedPipeline)
-      .createEntry(ENTRIES_KEY, NEXT_ID_KEY, rest)
-      .wait(replicas, REPLICA_WAIT_MS)
-      .exec();
-    const [[createError, entry], [, acknowledged]] = results as [[Error | null, string], [Error | null, number]];
-    if (createError) throw createError;
-    // A replica went away (or lags): learn the new count instead of waiting on it every time.
-    if (typeof acknowledged !== 'number' || acknowledged < replicas) void this.replication.refreshReplicas();
-    return entry;
+    const key = options.idempotencyKey === undefined ? undefined : idempotencyKeys(options.writer, options.idempotencyKey);
+    let reply: CreateReply;
+    try {
+      reply = key
+        ? await this.writer.createEntry(4, ENTRIES_KEY, NEXT_ID_KEY, key.record, key.inFlight, rest, fingerprint(text), RECORD_TTL_S, IN_FLIGHT_TTL_MS)
+        : await this.writer.createEntry(2, ENTRIES_KEY, NEXT_ID_KEY, rest);
+    } catch (error) {
+      // The script checks memory at its first write, so nothing of the entry was stored.
+      if (/^OOM /.test((error as Error).message)) throw new StorageFullError();
+      throw error;
+    }
+    const [outcome, entry] = reply;
+    if (outcome === 'key-reused' || outcome === 'key-in-flight') return { outcome };
+    try {
+      await this.acks.confirm();
+    } finally {
+      // Answered either way: a retry with the key may now replay (once replicated). Sent before the
+      // answer on the same connection, so a later request through this API process finds it gone.
+      if (key && outcome === 'created') this.writer.del(key.inFlight).catch(() => undefined);
+    }
+    return { outcome, entry: entry! };
   }
 
   /** One page, newest first, and the total. */
@@ -91,22 +153,47 @@ export class JournalStore {
 
   /** True if this call removed the entry: of concurrent deletes, exactly one gets true. */
   async delete(id: number): Promise<boolean> {
-    return (await this.writer.zremrangebyscore(ENTRIES_KEY, id, id)) === 1;
+    await this.acks.ensureEnoughReplicas();
+    const removed = (await this.writer.zremrangebyscore(ENTRIES_KEY, id, id)) === 1;
+    if (removed) await this.acks.confirm();
+    return removed;
   }
 
   /**
    * Reads go to the replicas; to the primary when they are unreachable, or cut off from the primary
-   * (old data) while the primary is up.
+   * (old data) while the primary is up. A read that fails is tried again, on the other client if it
+   * is connected, and a read finding neither connected waits for one: through a failover (clients
+   * reconnecting to the new primary or another replica) reads keep working. No new attempt starts
+   * later than READ_WAIT_MS after the read began.
    */
   private async read<T>(command: (client: Scripted) => Promise<T>): Promise<T> {
-    const writerUp = this.writer.status === 'ready';
-    if (this.reader.status === 'ready' && (this.replication.readerInSync || !writerUp)) {
+    const deadline = Date.now() + READ_WAIT_MS;
+    let client = this.readClient() ?? (await this.whenConnected([this.reader, this.writer], deadline));
+    for (;;) {
+      if (!client) throw new Error('neither the reader nor the writer is connected');
       try {
-        return await command(this.reader);
+        return await command(client);
       } catch (error) {
-        if (!writerUp) throw error;
+        const other = client === this.reader ? this.writer : this.reader;
+        client = await this.whenConnected([other, client], deadline);
+        if (!client) throw error;
       }
     }
-    return command(this.writer);
+  }
+
+  private readClient(): Scripted | undefined {
+    const writerUp = this.writer.status === 'ready';
+    if (this.reader.status === 'ready' && (this.replication.readerInSync || !writerUp)) return this.reader;
+    return writerUp ? this.writer : undefined;
+  }
+
+  /** The first of `clients` that is connected, waiting for one until `deadline` (then none). */
+  private async whenConnected(clients: Scripted[], deadline: number): Promise<Scripted | undefined> {
+    while (Date.now() < deadline) {
+      const ready = clients.find((client) => client.status === 'ready');
+      if (ready) return ready;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return undefined;
   }
 }

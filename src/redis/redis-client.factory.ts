@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisEndpoint } from '../config/redis.config.js';
 
 /** Bounded so that a dead or hung Redis turns into a fast 503, never a hanging request. */
 const COMMAND_TIMEOUT_MS = 800;
@@ -7,9 +8,16 @@ const COMMAND_TIMEOUT_MS = 800;
 /** Lua scripts by name, each then callable as a method of the client (ioredis sends them by SHA). */
 export type RedisScripts = NonNullable<RedisOptions['scripts']>;
 
-export function createRedisClient(role: 'writer' | 'reader', url: string, password: string | undefined, scripts: RedisScripts): Redis {
+/** Clients closed on purpose (closeRedisClient): the only ones that may stay ended. */
+const closed = new WeakSet<Redis>();
+
+/**
+ * The writer talks to the primary, the reader to the replicas: at a fixed URL each, or, in
+ * Sentinel mode, wherever the Sentinels say they are now.
+ */
+export function createRedisClient(role: 'writer' | 'reader', endpoint: RedisEndpoint, password: string | undefined, scripts: RedisScripts): Redis {
   const logger = new Logger(`Redis ${role}`);
-  const client = new Redis(url, {
+  const common: RedisOptions = {
     password,
     scripts,
     connectionName: `journal-${role}`,
@@ -20,16 +28,52 @@ export function createRedisClient(role: 'writer' | 'reader', url: string, passwo
     commandTimeout: COMMAND_TIMEOUT_MS,
     // Reconnect forever, so the API heals by itself when Redis comes back.
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-  });
+  };
+  const client =
+    typeof endpoint === 'string'
+      ? new Redis(endpoint, common)
+      : new Redis({
+          ...common,
+          sentinels: endpoint.sentinels,
+          name: endpoint.masterName,
+          // Sentinel names the primary for the writer and a replica that is up for the reader.
+          role: role === 'writer' ? 'master' : 'slave',
+          // The Sentinels are protected by the same password as Redis.
+          sentinelPassword: password,
+          // Drop the connection as soon as a Sentinel announces +switch-master, instead of
+          // writing into an old primary until its socket closes (a hung one never closes it).
+          failoverDetector: role === 'writer',
+          // And any connection that gets no answer for this long is dead (a hung primary): reconnect
+          // through the Sentinels. Above the command timeout, so a slow answer does not trip it.
+          socketTimeout: 1500,
+          // Only the configured Sentinels (stable DNS names), not the addresses they gossip.
+          updateSentinels: false,
+          sentinelCommandTimeout: 500,
+          // A failover takes seconds: ask again at a short constant pace, not a growing backoff.
+          retryStrategy: () => 50,
+          sentinelRetryStrategy: () => 200,
+        });
+  const where = typeof endpoint === 'string' ? new URL(endpoint).host : `Sentinel ${endpoint.masterName}`;
   let lastError = '';
   client.on('error', (error: Error) => {
     // One line per new kind of failure, not one per reconnect attempt; ioredis never puts the password in these.
-    if (error.message !== lastError) logger.warn(`${error.message} (${new URL(url).host})`);
+    if (error.message !== lastError) logger.warn(`${error.message} (${where})`);
     lastError = error.message;
   });
   client.on('ready', () => {
-    if (lastError) logger.log(`connected again to ${new URL(url).host}`);
+    if (lastError) logger.log(`connected again to ${where}`);
     lastError = '';
   });
+  // ioredis ends a Sentinel client for good when a +switch-master arrives while it is reconnecting
+  // (the failover detector of its previous connection aborts the attempt): start it again.
+  client.on('end', () => {
+    if (!closed.has(client)) setTimeout(() => client.connect().catch(() => undefined), 100);
+  });
   return client;
+}
+
+/** Closes a client for good (at shutdown): sends QUIT, or drops the connection if that fails. */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  closed.add(client);
+  await client.quit().catch(() => client.disconnect());
 }

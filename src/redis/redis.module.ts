@@ -4,7 +4,7 @@ import { redisConfig, type RedisConfig } from '../config/redis.config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { instrumentRedis } from '../metrics/redis-metrics.js';
-import { createRedisClient, type RedisScripts } from './redis-client.factory.js';
+import { closeRedisClient, createRedisClient, type RedisScripts } from './redis-client.factory.js';
 import { Replication } from './replication.js';
 import { REDIS_READER, REDIS_WRITER } from './redis.tokens.js';
 
@@ -25,13 +25,13 @@ export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdow
         {
           provide: REDIS_WRITER,
           useFactory: (config: RedisConfig, metrics: Metrics) =>
-            instrumentRedis(createRedisClient('writer', config.writeUrl, config.password, scripts), 'writer', metrics),
+            instrumentRedis(createRedisClient('writer', config.writer, config.password, scripts), 'writer', metrics),
           inject: [redisConfig.KEY, Metrics],
         },
         {
           provide: REDIS_READER,
           useFactory: (config: RedisConfig, metrics: Metrics) =>
-            instrumentRedis(createRedisClient('reader', config.readUrl, config.password, scripts), 'reader', metrics),
+            instrumentRedis(createRedisClient('reader', config.reader, config.password, scripts), 'reader', metrics),
           inject: [redisConfig.KEY, Metrics],
         },
         Replication,
@@ -56,6 +56,6 @@ export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Runs after the HTTP server has closed, so requests in flight still had their clients. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.writer, this.reader].map((client) => client.quit().catch(() => client.disconnect())));
+    await Promise.all([this.writer, this.reader].map(closeRedisClient));
   }
 }

@@ -72,6 +72,12 @@ describe('start-up refusals', () => {
     },
   );
 
+  it('refuses Sentinel mode mixed with the URLs, naming the variables', async () => {
+    expect(await refused({ REDIS_SENTINELS: 'redis-0.redis-write:26379', REDIS_MASTER_NAME: 'journal', REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379' })).toBe(
+      'Invalid configuration: REDIS_SENTINELS: cannot be combined with REDIS_WRITE_URL or REDIS_READ_URL: set REDIS_SENTINELS and REDIS_MASTER_NAME (Sentinel mode) or the URLs, not both',
+    );
+  });
+
   it('refuses a password in a URL without echoing it', async () => {
     const line = await refused({ REDIS_WRITE_URL: 'redis://user:hunter2secret@redis:6379' });
     expect(line).toMatch(/REDIS_WRITE_URL/);

@@ -203,6 +203,44 @@ export const checkAvailability: Check = (objects) =>
     ];
   });
 
+/**
+ * Every file a container runs from a ConfigMap volume (its command, exec probes, preStop) is a
+ * key of that ConfigMap, and so is every script such a file sources from its own folder
+ * (`. "$(dirname "$0")/peers.sh"`): a component that replaces or adds scripts keeps them complete.
+ */
+export const checkScripts: Check = (objects) =>
+  workloads(objects).flatMap(({ object, template }) =>
+    containers(template.spec).flatMap((container) => {
+      const where = `${object.kind}/${object.metadata.name} container ${container.name}`;
+      const hooks = [
+        container.command,
+        container.readinessProbe?.exec?.command,
+        container.livenessProbe?.exec?.command,
+        container.startupProbe?.exec?.command,
+        container.lifecycle?.preStop?.exec?.command,
+      ];
+      const problems = new Set<string>();
+      for (const path of hooks.flat().filter((arg): arg is string => typeof arg === 'string' && arg.startsWith('/'))) {
+        const mount = (container.volumeMounts ?? []).find((m: any) => path.startsWith(`${m.mountPath}/`));
+        const volume = mount && template.spec.volumes?.find((v: any) => v.name === mount.name);
+        if (!volume?.configMap) continue;
+        const data = find(objects, 'ConfigMap', volume.configMap.name, object.metadata.namespace)?.data ?? {};
+        const pending = [path.slice(mount.mountPath.length + 1)];
+        for (const seen = new Set<string>(); pending.length > 0; ) {
+          const key = pending.pop()!;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          if (!(key in data)) {
+            problems.add(`${where}: ${mount.mountPath}/${key} is not in ConfigMap ${volume.configMap.name}`);
+            continue;
+          }
+          for (const [, sourced] of String(data[key]).matchAll(/^\s*\.\s+"\$\(dirname "\$0"\)\/([\w.-]+)"/gm)) pending.push(sourced!);
+        }
+      }
+      return [...problems];
+    }),
+  );
+
 export const allChecks: Record<string, Check> = {
   'schema (no unknown field, right types)': checkSchema,
   'Services select pods and their ports': checkServices,
@@ -213,6 +251,7 @@ export const allChecks: Record<string, Check> = {
   'images are pinned': checkImages,
   'pods are hardened (token, read-only root, limits, probes)': checkHardening,
   'workloads are replicated and have a disruption budget': checkAvailability,
+  'scripts run from ConfigMaps exist, with what they source': checkScripts,
 };
 
 /** Names of the workloads whose pods a NetworkPolicy lets in to the pods of `target`. */

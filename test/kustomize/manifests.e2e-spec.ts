@@ -13,6 +13,7 @@ import {
   checkReferences,
   checkRestricted,
   checkSchema,
+  checkScripts,
   checkServices,
   checkStatefulSets,
 } from './checks.js';
@@ -63,8 +64,9 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
       METRICS_PORT: '9464',
       LOG_LEVEL: generated(objects(), 'ConfigMap', 'frontend-config').data.logLevel,
       JOURNAL_ENTRIES: generated(objects(), 'ConfigMap', 'frontend-config').data.journalEntries,
-      REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379',
-      REDIS_READ_URL: 'redis://redis:6379',
+      // Sentinel mode (kustomize/components/sentinel): the Sentinels name the primary and the replicas.
+      REDIS_SENTINELS: 'redis-0.redis-write:26379,redis-1.redis-write:26379,redis-2.redis-write:26379',
+      REDIS_MASTER_NAME: 'journal',
       REDIS_PASSWORD_FILE: '/etc/redis-passwd/passwd',
       // Write rate limiting in prod only, behind one proxy hop: the ingress controller.
       ...(overlay === 'prod' ? { RATE_LIMIT_WRITES_PER_MINUTE: '60', TRUST_PROXY: '1' } : {}),
@@ -93,6 +95,39 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(read.spec.type).toBe('ClusterIP');
     expect(read.spec.clusterIP).toBeUndefined();
     expect(read.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis' }]);
+  });
+
+  it('runs a Sentinel beside each Redis (the component): quorum of the three, the same password, probes, handover before stop', () => {
+    const redis = get(objects(), 'StatefulSet', 'redis');
+    const pod = redis.spec.template.spec;
+    const [server, sentinel] = pod.containers;
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['redis', 'sentinel']);
+    expect(sentinel.image).toBe(server.image);
+    expect(sentinel.command).toEqual(['sh', '/scripts/sentinel.sh']);
+    expect(sentinel.ports).toEqual([{ name: 'sentinel', containerPort: 26379 }]);
+    expect(sentinel.livenessProbe.tcpSocket).toEqual({ port: 'sentinel' });
+    expect(sentinel.readinessProbe.exec.command).toEqual(['sh', '/scripts/ready.sh']);
+    const sentinelEnv = containerEnv(objects(), redis, sentinel);
+    const serverEnv = containerEnv(objects(), redis, server);
+    expect(sentinelEnv).toMatchObject({ LISTEN_PORT: '26379', ANNOUNCE_HOST: 'redis-0.redis-write', MASTER_NAME: 'journal', DOWN_AFTER_MS: '5000' });
+    // The API asks the same three Sentinels, by the name they monitor.
+    const api = get(objects(), 'Deployment', 'frontend');
+    const apiEnv = containerEnv(objects(), api, api.spec.template.spec.containers[0]);
+    expect(sentinelEnv.SENTINELS!.split(' ')).toEqual(apiEnv.REDIS_SENTINELS!.split(','));
+    expect(serverEnv.SENTINELS).toBe(sentinelEnv.SENTINELS);
+    expect(apiEnv.REDIS_MASTER_NAME).toBe(sentinelEnv.MASTER_NAME);
+    expect(sentinelEnv.PEERS).toBe(serverEnv.PEERS);
+    // Both read the password from the same Secret volume.
+    const secretMount = (c: any) => c.volumeMounts.find((m: any) => m.mountPath === '/etc/redis-passwd').name;
+    expect(secretMount(sentinel)).toBe(secretMount(server));
+    expect(sentinelEnv.PASSWORD_FILE).toBe(serverEnv.PASSWORD_FILE);
+    // The primary hands over in preStop, within the grace period.
+    expect(server.lifecycle.preStop.exec.command).toEqual(['sh', '/scripts/pre-stop.sh']);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(Number(serverEnv.HANDOVER_SECONDS) + 10);
+    // The Sentinels and the API reach port 26379; nothing else is opened.
+    const policy = get(objects(), 'NetworkPolicy', 'redis');
+    expect(policy.spec.ingress).toHaveLength(1);
+    expect(policy.spec.ingress[0].ports).toEqual([{ port: 'redis' }, { port: 'sentinel' }]);
   });
 
   it('has Prometheus scrape the metrics port, which no Service or Ingress exposes', () => {
@@ -139,6 +174,17 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(namespaces[0]!.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
     expect(objects().filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== namespaces[0]!.metadata.name)).toEqual([]);
   });
+});
+
+it('keeps the base without the Sentinel component as the plain pair: redis-0 primary, the API on the two URLs', () => {
+  const objects = render(join(kustomizeCopy(), 'base')).objects;
+  const redis = get(objects, 'StatefulSet', 'redis');
+  expect(redis.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['redis']);
+  const api = get(objects, 'Deployment', 'frontend');
+  const env = containerEnv(objects, api, api.spec.template.spec.containers[0]);
+  expect(env).toMatchObject({ REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379', REDIS_READ_URL: 'redis://redis:6379' });
+  expect(env.REDIS_SENTINELS).toBeUndefined();
+  expect(checkScripts(objects)).toEqual([]);
 });
 
 describe('the checks catch what they are for', () => {
@@ -262,6 +308,17 @@ describe('the checks catch what they are for', () => {
     ]);
     expect(checkAvailability(broken((o) => o.splice(o.indexOf(get(o, 'PodDisruptionBudget', 'redis')), 1)))).toEqual([
       'StatefulSet/redis: no PodDisruptionBudget selects its pods',
+    ]);
+  });
+
+  it('scripts: a script missing from its ConfigMap, and one that a script sources', () => {
+    const scripts = (o: K8sObject[]) => o.find((x) => x.kind === 'ConfigMap' && x.metadata.name.startsWith('redis-scripts-'))!;
+    expect(checkScripts(broken((o) => delete scripts(o).data['pre-stop.sh']))).toEqual([
+      expect.stringMatching(/^StatefulSet\/redis container redis: \/scripts\/pre-stop.sh is not in ConfigMap redis-scripts-\w+$/),
+    ]);
+    expect(checkScripts(broken((o) => delete scripts(o).data['peers.sh']))).toEqual([
+      expect.stringMatching(/^StatefulSet\/redis container redis: \/scripts\/peers.sh is not in ConfigMap/),
+      expect.stringMatching(/^StatefulSet\/redis container sentinel: \/scripts\/peers.sh is not in ConfigMap/),
     ]);
   });
 

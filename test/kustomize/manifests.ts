@@ -123,10 +123,12 @@ export function sameNamespace(a: K8sObject, b: K8sObject): boolean {
 }
 
 /**
- * A container's environment as the kubelet builds it from the rendering: plain values, and
- * ConfigMap and Secret references resolved. Anything else (fieldRef...) is not used here: it throws.
+ * A container's environment as the kubelet builds it from the rendering: plain values (with
+ * `$(NAME)` of an earlier variable expanded), ConfigMap and Secret references resolved, and the
+ * pod's name (fieldRef metadata.name: `podName`, by default the first pod of a StatefulSet).
+ * Anything else (other fieldRefs...) is not used here: it throws.
  */
-export function containerEnv(objects: K8sObject[], owner: K8sObject, container: any): Record<string, string> {
+export function containerEnv(objects: K8sObject[], owner: K8sObject, container: any, podName = `${owner.metadata.name}-0`): Record<string, string> {
   const lookup = (kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> => {
     const source = find(objects, kind, name, owner.metadata.namespace);
     if (!source) throw new Error(`${owner.kind}/${owner.metadata.name}: ${kind} ${name} does not exist`);
@@ -139,9 +141,10 @@ export function containerEnv(objects: K8sObject[], owner: K8sObject, container: 
     for (const [key, value] of Object.entries(data)) env[`${source.prefix ?? ''}${key}`] = value;
   }
   for (const { name, value, valueFrom } of container.env ?? []) {
-    if (value !== undefined) env[name] = String(value);
+    if (value !== undefined) env[name] = String(value).replace(/\$\((\w+)\)/g, (ref, variable: string) => env[variable] ?? ref);
     else if (valueFrom?.configMapKeyRef) env[name] = required(lookup('ConfigMap', valueFrom.configMapKeyRef.name), valueFrom.configMapKeyRef.key);
     else if (valueFrom?.secretKeyRef) env[name] = required(lookup('Secret', valueFrom.secretKeyRef.name), valueFrom.secretKeyRef.key);
+    else if (valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[name] = podName;
     else throw new Error(`env ${name}: unsupported source ${JSON.stringify(valueFrom)}`);
   }
   return env;

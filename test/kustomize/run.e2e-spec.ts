@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -11,13 +11,23 @@ import { exitCode, LocalPod, relocate, runCommand, stop, substitute } from './po
 afterAll(removeScratch);
 
 /**
- * Runs what the prod overlay declares, with real programs: the Redis launch script from the
- * rendered ConfigMap, the API with the rendered env, NGINX with the rendered server block.
+ * Runs what is declared, with real programs: the plain base's Redis launch script from the
+ * rendered ConfigMap and the API with the rendered env (the base with a password, as a small
+ * cluster without the Sentinel component runs it; sentinel-run.e2e-spec.ts runs the overlays'
+ * Sentinel mode), and NGINX with the prod overlay's server block.
  * Only host names, ports and in-pod paths (onto scratch folders) are changed.
  */
 let objects: K8sObject[];
+let prod: K8sObject[];
 beforeAll(() => {
-  objects = render(join(kustomizeCopy(), 'overlays', 'prod')).objects;
+  const copy = kustomizeCopy();
+  prod = render(join(copy, 'overlays', 'prod')).objects;
+  // The base plus the Secret an overlay adds: the plain primary and replicas.
+  const plain = join(copy, 'plain');
+  mkdirSync(plain);
+  copyFileSync(join(copy, 'overlays', 'prod', 'secrets', 'passwd'), join(plain, 'passwd'));
+  writeFileSync(join(plain, 'kustomization.yaml'), 'resources: [../base]\nsecretGenerator: [{name: redis-passwd, files: [passwd]}]\n');
+  objects = render(plain).objects;
 });
 
 const password = () => Buffer.from(generated(objects, 'Secret', 'redis-passwd').data.passwd, 'base64').toString();
@@ -52,25 +62,30 @@ describe('the Redis StatefulSet, run from its rendered launch script', () => {
   const statefulSet = () => get(objects, 'StatefulSet', 'redis');
   const container = () => statefulSet().spec.template.spec.containers[0];
 
-  /** The pod's env with its own port, the primary's address and its volumes made local. */
-  const podEnv = (local: LocalPod, port: number, primaryPort: number) => {
-    const env = containerEnv(objects, statefulSet(), container());
+  /** The pod's env with its own port, its peers' and the primary's addresses and its volumes made local. */
+  const podEnv = (name: string, local: LocalPod, port: number, ports: number[]) => {
+    const env = containerEnv(objects, statefulSet(), container(), name);
     expect(env.PRIMARY_HOST).toBe('redis-0.redis-write');
+    expect(env.ANNOUNCE_HOST).toBe(`${name}.redis-write`);
+    expect(env.PEERS).toBe('redis-0.redis-write:6379 redis-1.redis-write:6379 redis-2.redis-write:6379');
     return substitute(env, {
+      ANNOUNCE_HOST: '127.0.0.1',
+      PEERS: ports.map((p) => `127.0.0.1:${p}`).join(' '),
       LISTEN_PORT: String(port),
       PRIMARY_HOST: '127.0.0.1',
-      PRIMARY_PORT: String(primaryPort),
+      PRIMARY_PORT: String(ports[0]),
       DATA_DIR: local.path(env.DATA_DIR!),
       PASSWORD_FILE: local.path(env.PASSWORD_FILE!),
     });
   };
 
   beforeAll(async () => {
-    const primaryPort = await freePort();
-    for (const [name, port] of [['redis-0', primaryPort], ['redis-1', await freePort()]] as const) {
+    const ports = [await freePort(), await freePort()];
+    for (const [index, name] of ['redis-0', 'redis-1'].entries()) {
+      const port = ports[index]!;
       const local = new LocalPod(objects, statefulSet(), container());
       const command = container().command.map((arg: string) => local.arg(arg));
-      const process = runCommand(command, { HOSTNAME: name, ...podEnv(local, port, primaryPort) });
+      const process = runCommand(command, podEnv(name, local, port, ports));
       pods.push({ name, port, local, process });
       await waitFor(`${name} to answer\n${process.output()}`, async () =>
         (await redis(port, password(), (c) => c.ping())) === 'PONG' ? true : undefined);
@@ -111,7 +126,7 @@ describe('the Redis StatefulSet, run from its rendered launch script', () => {
   it('passes its readiness probe, which fails with a wrong password', async () => {
     const probe = container().readinessProbe.exec.command;
     for (const pod of pods) {
-      const env = podEnv(pod.local, pod.port, pods[0]!.port);
+      const env = podEnv(pod.name, pod.local, pod.port, pods.map((p) => p.port));
       const command = probe.map((arg: string) => pod.local.arg(arg));
       expect(await exitCode(command, env)).toBe(0);
       const wrong = join(pod.local.root, 'wrong-passwd');
@@ -164,9 +179,9 @@ describe('the file server Deployment, run as real NGINX with its rendered server
   });
 
   it('answers 200 on /', async () => {
-    const deployment = get(objects, 'Deployment', 'fileserver');
+    const deployment = get(prod, 'Deployment', 'fileserver');
     const container = deployment.spec.template.spec.containers[0];
-    const local = new LocalPod(objects, deployment, container);
+    const local = new LocalPod(prod, deployment, container);
     const port = await freePort();
 
     // The image's content (the web UI) is not here: a page stands in for it.

@@ -13,6 +13,7 @@ import { redisConfig } from '../../src/config/redis.config.js';
 import { serverConfig } from '../../src/config/server.config.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { JOURNAL_SCRIPTS, JournalStore } from '../../src/journal/journal.store.js';
+import { ReplicaAcks } from '../../src/redis/replica-acks.js';
 import { ProblemException } from '../../src/problem/problem.js';
 import { RedisModule } from '../../src/redis/redis.module.js';
 import { REDIS_READER, REDIS_WRITER } from '../../src/redis/redis.tokens.js';
@@ -25,7 +26,7 @@ let journal: JournalService;
 
 beforeAll(async () => {
   redis = await startRedisPair();
-  const module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule.forRoot(JOURNAL_SCRIPTS)], providers: [JournalService, JournalStore] })
+  const module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule.forRoot(JOURNAL_SCRIPTS)], providers: [JournalService, JournalStore, ReplicaAcks] })
     .overrideProvider(redisConfig.KEY)
     .useValue({ writeUrl: redis.primary.url, readUrl: redis.replica.url, passwordFile: '(test)', password: redis.password })
     .overrideProvider(serverConfig.KEY)

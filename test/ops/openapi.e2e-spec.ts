@@ -128,6 +128,37 @@ describe('/api/entries', () => {
     }
   });
 
+  it('with an Idempotency-Key: replay 201, 422 for another text, 400 for a bad key, 409 while the first is in flight', async () => {
+    const key = `openapi-${Date.now()}`;
+    const first = await exercise('POST', '/api/entries', { text: 'keyed' }, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    expect((await exercise('POST', '/api/entries', { text: 'keyed' }, { 'idempotency-key': key })).body).toEqual(first.body);
+    expect((await exercise('POST', '/api/entries', { text: 'not the same' }, { 'idempotency-key': key })).status).toBe(422);
+    expect((await exercise('POST', '/api/entries', { text: 'keyed' }, { 'idempotency-key': 'with space' })).status).toBe(400);
+    // A hung replica holds the first request in its WAIT; the same key meanwhile is in flight.
+    const inFlight = `openapi-in-flight-${Date.now()}`;
+    redis.replica.pause();
+    try {
+      const waiting = exercise('POST', '/api/entries', { text: 'slow' }, { 'idempotency-key': inFlight });
+      await waitFor('the first request to be stored', async () =>
+        (await redis.primary.command('EXISTS', `journal:idempotency-in-flight::${inFlight}`)) === 1 ? true : undefined, 2000);
+      expect((await exercise('POST', '/api/entries', { text: 'slow' }, { 'idempotency-key': inFlight })).status).toBe(409);
+      expect((await waiting).status).toBe(503);
+      expect((await exercise('DELETE', `/api/entries/${first.body.id}`)).status).toBe(503);
+    } finally {
+      redis.replica.resume();
+    }
+  });
+
+  it('answers 507 to a create when storage is full', async () => {
+    await redis.primary.command('CONFIG', 'SET', 'maxmemory', '1'); // below what it uses: full
+    try {
+      expect((await exercise('POST', '/api/entries', { text: 'no room' })).status).toBe(507);
+    } finally {
+      await redis.primary.command('CONFIG', 'SET', 'maxmemory', '0');
+    }
+  });
+
   it('limits writes when RATE_LIMIT_WRITES_PER_MINUTE is set: 429 with Retry-After for creates and deletes', async () => {
     const first = await exercise('POST', '/api/entries', { text: 'the one write this minute' }, undefined, limitedApi.url);
     expect(first.status).toBe(201);

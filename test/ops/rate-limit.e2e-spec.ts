@@ -185,10 +185,14 @@ describe('when the Redis primary hangs, then is down', () => {
     expect(podA.output.match(warning)?.length).toBe(warningsBefore + 1);
 
     await redis.primary.start();
+    // Writes are acknowledged again once the replica has resynchronised with the restarted primary
+    // (a full sync, after Redis's 5 s repl-diskless-sync-delay); polling with writes before that
+    // would spend the rate limit.
+    await waitFor('the replica to resynchronise', () => redis.waitForSync().then(() => true), 30_000);
     for (const key of await rateKeys()) await redis.primary.command('DEL', key); // AOF kept the earlier tests' counts
     await waitFor('writes to work again', async () => ((await post(podA, 'primary is back')).status === 201 ? true : undefined), 10_000);
     await podA.waitForOutput('Redis counts writes again: rate limiting is back on');
     expect(await statuses(LIMIT - 1, (i) => post(podA, `after the outage ${i}`))).toEqual(Array(LIMIT - 1).fill(201));
     expectRateLimited(await post(podA, 'over the limit again'));
-  });
+  }, 45_000);
 });

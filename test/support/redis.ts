@@ -66,25 +66,29 @@ export class RedisNode {
   /** Runs one command on a short-lived connection. */
   async command(name: string, ...args: (string | number)[]): Promise<unknown> {
     const at = this.args.indexOf('--requirepass');
-    const password = at >= 0 ? this.args[at + 1] : undefined;
-    const client = new Redis({
-      port: this.port,
-      host: '127.0.0.1',
-      password,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      connectTimeout: 1000,
-      commandTimeout: 1000, // a server that hangs (or is not Redis) must not hang the caller
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return await client.call(name, ...args);
-    } finally {
-      client.disconnect();
-    }
+    return redisCommand(this.port, at >= 0 ? this.args[at + 1] : undefined, name, ...args);
+  }
+}
+
+/** One command on a short-lived connection to 127.0.0.1:port (a Redis or a Sentinel). */
+export async function redisCommand(port: number, password: string | undefined, name: string, ...args: (string | number)[]): Promise<unknown> {
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    password,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+    commandTimeout: 2000,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await client.call(name, ...args);
+  } finally {
+    client.disconnect();
   }
 }
 
@@ -101,6 +105,8 @@ export interface RedisPairOptions {
   password?: string;
   /** Replication goes through a proxy that delays it this much (replication lag). */
   replicationDelayMs?: number;
+  /** More redis-server arguments for both nodes, e.g. ['--maxmemory', '4mb']. */
+  args?: string[];
 }
 
 /**
@@ -112,7 +118,7 @@ export async function startRedisPair(options: RedisPairOptions = {}): Promise<Re
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
   const proxy = options.replicationDelayMs ? await startDelayProxy(primaryPort, options.replicationDelayMs) : undefined;
   const common = ['--bind', '127.0.0.1', '--requirepass', password, '--masterauth', password,
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no'];
+    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no', ...(options.args ?? [])];
   const root = mkdtempSync(join(tmpdir(), 'journal-redis-'));
   const mk = (name: string) => mkdtempSync(join(root, `${name}-`));
   const primary = new RedisNode('primary', primaryPort, mk('primary'), common);

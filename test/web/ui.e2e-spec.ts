@@ -256,6 +256,33 @@ describe('journal page in Chromium', () => {
     }
   }, T);
 
+  it('retries a failed save with the same Idempotency-Key, so the entry is stored once; a new save gets a new key', async () => {
+    await openPage();
+    const keys: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/api/entries')) keys.push(request.headers()['idempotency-key']);
+    });
+    // A hung replica: the entry reaches the primary, but no replica confirms it, so the save gets a 503.
+    stack.redis.replica.pause();
+    try {
+      await page.fill('#entry-text', 'saved once');
+      await page.click('#save');
+      await page.locator('#form-error', { hasText: UNAVAILABLE }).waitFor();
+    } finally {
+      stack.redis.replica.resume();
+    }
+    await page.click('#save');
+    await waitForList(['saved once']);
+    await page.fill('#entry-text', 'another entry');
+    await page.click('#save');
+    await waitForList(['another entry', 'saved once']);
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[0]);
+    expect((await call(stack.url, 'GET', '/api/entries')).body.total).toBe(2);
+  }, T);
+
   // Last: it stops and restarts Redis.
   it('says clearly that storage is unavailable when Redis is down (503), and recovers', async () => {
     await addEntries('survives');

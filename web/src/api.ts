@@ -15,8 +15,8 @@ export class ApiError extends Error {
   }
 }
 
-async function send<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+async function send<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...extraHeaders };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
@@ -32,6 +32,8 @@ async function send<T>(method: string, path: string, body?: unknown, signal?: Ab
 
 export const api = {
   list: (page: number, signal?: AbortSignal) => send<EntryPage>('GET', `/api/entries?page=${page}`, undefined, signal),
-  create: (text: string) => send<Entry>('POST', '/api/entries', { text }),
+  /** `idempotencyKey`: one per save attempt, the same when the save is retried, so a retry never adds a second entry. */
+  create: (text: string, idempotencyKey: string) =>
+    send<Entry>('POST', '/api/entries', { text }, undefined, { 'idempotency-key': idempotencyKey }),
   remove: (id: string) => send<void>('DELETE', `/api/entries/${encodeURIComponent(id)}`),
 };

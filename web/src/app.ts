@@ -137,6 +137,12 @@ function showFormError(message: string): void {
   textarea.focus();
 }
 
+/** The save that failed last: saving the same text again retries it, with its Idempotency-Key. */
+let failedSave: { text: string; key: string } | undefined;
+
+/** 128 random bits as hex (getRandomValues, unlike randomUUID, works on plain-HTTP origins too). */
+const newIdempotencyKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   if (saving) return;
@@ -146,8 +152,10 @@ form.addEventListener('submit', async (event) => {
   saving = true;
   saveButton.setAttribute('aria-disabled', 'true');
   saveButton.textContent = 'Saving…';
+  const key = failedSave?.text === text ? failedSave.key : newIdempotencyKey();
   try {
-    await api.create(text);
+    await api.create(text, key);
+    failedSave = undefined;
     textarea.value = '';
     formError.textContent = '';
     updateCounter();
@@ -155,6 +163,8 @@ form.addEventListener('submit', async (event) => {
     if (current.page !== 1) history.pushState(null, '', location.pathname);
     await load(1, 'Entry saved.');
   } catch (error) {
+    // Maybe stored after all (a 503 or a lost answer): the retry's key makes the API answer with that entry.
+    failedSave = { text, key };
     showFormError(error instanceof ApiError ? error.message : String(error));
   } finally {
     saving = false;

@@ -1,19 +1,22 @@
 #!/bin/sh
-# Starts Redis in a pod of the redis StatefulSet: redis-0 is the primary, every other pod
-# replicates it. Settings come from the pod's env (see statefulset.yaml).
+# Starts Redis in a pod of the redis StatefulSet without Sentinel: redis-0 is the primary, every
+# other pod replicates it. Settings come from the pod's env (see statefulset.yaml).
 set -eu
+script=launch.sh
+. "$(dirname "$0")/peers.sh"
 
-password=$(cat "$PASSWORD_FILE")
-if [ -z "$password" ]; then
-  echo "launch.sh: $PASSWORD_FILE is empty" >&2
-  exit 1
-fi
-
-# AOF on the pod's volume: a primary that restarts comes back with its data instead of
-# wiping its replicas with an empty data set. RDB snapshots off: AOF already covers it.
-set -- --port "$LISTEN_PORT" --dir "$DATA_DIR" --appendonly yes --appendfsync everysec --save ""
-pod=${HOSTNAME:-$(hostname)}
-if [ "$pod" != "redis-0" ]; then
+# AOF on the pod's volume: a primary that restarts comes back with its data. RDB snapshots off:
+# AOF already covers it. No delay before a full sync: a replica that rejoins is served at once.
+set -- --port "$LISTEN_PORT" --dir "$DATA_DIR" --appendonly yes --appendfsync everysec --save "" \
+  --repl-diskless-sync-delay 0
+# Full storage: past MAXMEMORY (well below the container's memory limit) Redis refuses new data
+# instead of being OOM-killed or dropping entries (noeviction); reads and deletes keep working.
+set -- "$@" --maxmemory "$MAXMEMORY" --maxmemory-policy noeviction
+if [ "$POD_NAME" = redis-0 ]; then
+  guard_primary_start
+  # shellcheck disable=SC2086 # "HOST PORT": two arguments
+  [ -z "$primary_source" ] || set -- "$@" --replicaof $primary_source
+else
   set -- "$@" --replicaof "$PRIMARY_HOST" "$PRIMARY_PORT"
 fi
 

@@ -1,0 +1,115 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import type { RedisConfig } from '../config/redis.config.js';
+import { NotReplicatedError, REPLICA_WAIT_MS, ReplicaAcks } from './replica-acks.js';
+import type { Replication } from './replication.js';
+
+/** A writer whose WAITs the test answers one by one, in the order they were sent. */
+function fakeWriter() {
+  const pending: { args: number[]; answer: (acks: number | Error) => void }[] = [];
+  const wait = jest.fn(
+    (...args: number[]) =>
+      new Promise<number>((resolve, reject) => {
+        pending.push({ args, answer: (acks) => (acks instanceof Error ? reject(acks) : resolve(acks)) });
+      }),
+  );
+  return { client: { wait } as unknown as Redis, wait, pending };
+}
+
+function fakeReplication(replicas: number, afterRefresh = replicas) {
+  return {
+    replicaCount: jest.fn(async () => replicas),
+    refreshReplicas: jest.fn(async () => afterRefresh),
+  };
+}
+
+function setUp(minReplicaAcks: number, replicas: number, afterRefresh = replicas) {
+  const writer = fakeWriter();
+  const replication = fakeReplication(replicas, afterRefresh);
+  const acks = new ReplicaAcks(writer.client, replication as unknown as Replication, { minReplicaAcks } as RedisConfig);
+  return { acks, writer, replication };
+}
+
+/** Lets pending promise callbacks run. */
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe('ReplicaAcks (group commit)', () => {
+  it('waits for every replica the primary has, at most REPLICA_WAIT_MS', async () => {
+    const { acks, writer } = setUp(1, 2);
+    const confirmed = acks.confirm();
+    await settle();
+    expect(writer.pending.map((p) => p.args)).toEqual([[2, REPLICA_WAIT_MS]]);
+    writer.pending[0].answer(2);
+    await expect(confirmed).resolves.toBeUndefined();
+  });
+
+  it('keeps one WAIT in flight: writes confirmed meanwhile share the next single WAIT', async () => {
+    const { acks, writer } = setUp(1, 1);
+    const first = acks.acks();
+    await settle();
+    expect(writer.wait).toHaveBeenCalledTimes(1);
+    const later = Array.from({ length: 10 }, () => acks.acks());
+    await settle();
+    expect(writer.wait).toHaveBeenCalledTimes(1); // nothing queued behind the WAIT in flight
+    writer.pending[0].answer(1);
+    await expect(first).resolves.toBe(1);
+    await settle();
+    expect(writer.wait).toHaveBeenCalledTimes(2);
+    writer.pending[1].answer(0);
+    // Each write gets the answer of the first WAIT sent after it, not of the one before.
+    await expect(Promise.all(later)).resolves.toEqual(Array(10).fill(0));
+    await settle();
+    expect(writer.wait).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses a write fewer than REDIS_MIN_REPLICA_ACKS replicas confirmed, and learns the replica count again', async () => {
+    const { acks, writer, replication } = setUp(1, 2);
+    const confirmed = acks.confirm();
+    await settle();
+    writer.pending[0].answer(0);
+    await expect(confirmed).rejects.toEqual(new NotReplicatedError(0, 1));
+    expect(replication.refreshReplicas).toHaveBeenCalled();
+  });
+
+  it('acknowledges with fewer replicas than connected, as long as the minimum confirmed', async () => {
+    const { acks, writer } = setUp(1, 2);
+    const confirmed = acks.confirm();
+    await settle();
+    writer.pending[0].answer(1);
+    await expect(confirmed).resolves.toBeUndefined();
+  });
+
+  it('waits for the minimum even when the primary counts fewer replicas (it may be out of date)', async () => {
+    const { acks, writer } = setUp(2, 1);
+    void acks.acks();
+    await settle();
+    expect(writer.pending[0].args).toEqual([2, REPLICA_WAIT_MS]);
+  });
+
+  it('passes a failed WAIT to the writes it covered; the next writes get a WAIT of their own', async () => {
+    const { acks, writer } = setUp(1, 1);
+    const first = acks.confirm();
+    await settle();
+    const second = acks.confirm();
+    writer.pending[0].answer(new Error('Connection is closed.'));
+    await expect(first).rejects.toThrow(new NotReplicatedError(0, 1, new Error('Connection is closed.')));
+    await settle();
+    writer.pending[1].answer(1);
+    await expect(second).resolves.toBeUndefined();
+  });
+
+  it('before writing, refuses when the primary has fewer replicas than the minimum (after asking again)', async () => {
+    const { acks, replication } = setUp(1, 0);
+    await expect(acks.ensureEnoughReplicas()).rejects.toEqual(new NotReplicatedError(0, 1));
+    expect(replication.refreshReplicas).toHaveBeenCalledTimes(1);
+    await expect(setUp(1, 0, 1).acks.ensureEnoughReplicas()).resolves.toBeUndefined();
+    await expect(setUp(1, 2).acks.ensureEnoughReplicas()).resolves.toBeUndefined();
+  });
+
+  it('with REDIS_MIN_REPLICA_ACKS=0 and no replica, confirms without a WAIT', async () => {
+    const { acks, writer } = setUp(0, 0);
+    await expect(acks.ensureEnoughReplicas()).resolves.toBeUndefined();
+    await expect(acks.confirm()).resolves.toBeUndefined();
+    expect(writer.wait).not.toHaveBeenCalled();
+  });
+});

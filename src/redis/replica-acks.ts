@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { redisConfig, type RedisConfig } from '../config/redis.config.js';
+import { Replication } from './replication.js';
+import { REDIS_WRITER } from './redis.tokens.js';
+
+/**
+ * Longest one WAIT blocks the writer connection. A write that arrives during a WAIT waits for it
+ * and then for its own, so a write is confirmed or refused within about twice this (under 1 s).
+ */
+export const REPLICA_WAIT_MS = 250;
+
+/** Fewer than REDIS_MIN_REPLICA_ACKS replicas have (or could get) a write: it must not be acknowledged. */
+export class NotReplicatedError extends Error {
+  constructor(
+    readonly acks: number,
+    readonly needed: number,
+    cause?: unknown,
+  ) {
+    super(`${acks} of ${needed} needed replicas confirmed the write${cause ? ` (WAIT failed: ${String(cause)})` : ''}`, { cause });
+  }
+}
+
+type Waiter = { resolve: (acks: number) => void; reject: (error: unknown) => void };
+
+/**
+ * Confirms writes made on the writer connection with WAIT, shared between concurrent writes
+ * (group commit). WAIT counts the replicas that have everything this connection wrote so far,
+ * and blocks the connection inside Redis meanwhile: one WAIT per write would queue every write
+ * behind the previous write's WAIT. Here at most one WAIT is in flight; the writes whose replies
+ * arrive meanwhile are all covered by the next single WAIT, sent when it returns.
+ *
+ * A WAIT asks for every replica the primary has (read-your-writes: reads go to any of them) but
+ * a write counts as safe once REDIS_MIN_REPLICA_ACKS confirmed it.
+ */
+@Injectable()
+export class ReplicaAcks {
+  private readonly minAcks: number;
+  private inFlight = false;
+  /** Writes whose replies arrived after the WAIT in flight was sent: the next WAIT covers them. */
+  private next: Waiter[] = [];
+
+  constructor(
+    @Inject(REDIS_WRITER) private readonly writer: Redis,
+    private readonly replication: Replication,
+    @Inject(redisConfig.KEY) config: RedisConfig,
+  ) {
+    this.minAcks = config.minReplicaAcks;
+  }
+
+  /**
+   * Before writing: refuses (NotReplicatedError) when the primary has fewer replicas than needed,
+   * so a write that could never be confirmed is not made at all.
+   */
+  async ensureEnoughReplicas(): Promise<void> {
+    if (this.minAcks === 0 || (await this.replication.replicaCount()) >= this.minAcks) return;
+    // The count is up to a second old: ask again before refusing.
+    const replicas = await this.replication.refreshReplicas();
+    if (replicas < this.minAcks) throw new NotReplicatedError(replicas, this.minAcks);
+  }
+
+  /**
+   * After a write's reply arrived on the writer connection: resolves when at least
+   * REDIS_MIN_REPLICA_ACKS replicas have it, rejects with NotReplicatedError when fewer did in time
+   * or the WAIT failed.
+   */
+  async confirm(): Promise<void> {
+    // The write itself went through: a failed WAIT (connection lost) leaves it unconfirmed, not undone.
+    const acks = await this.acks().catch((error: unknown) => {
+      throw new NotReplicatedError(0, this.minAcks, error);
+    });
+    if (acks < this.minAcks) throw new NotReplicatedError(acks, this.minAcks);
+  }
+
+  /** The reply of the first WAIT sent after this call. */
+  acks(): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.next.push({ resolve, reject });
+      if (!this.inFlight) void this.sendWait();
+    });
+  }
+
+  private async sendWait(): Promise<void> {
+    const batch = this.next;
+    this.next = [];
+    this.inFlight = true;
+    try {
+      const replicas = await this.replication.replicaCount();
+      const wanted = Math.max(replicas, this.minAcks);
+      const acks = wanted === 0 ? 0 : Number(await this.writer.wait(wanted, REPLICA_WAIT_MS));
+      // A replica went away (or lags): learn the new count instead of waiting on it every time.
+      if (acks < replicas) void this.replication.refreshReplicas();
+      for (const waiter of batch) waiter.resolve(acks);
+    } catch (error) {
+      for (const waiter of batch) waiter.reject(error);
+    } finally {
+      this.inFlight = false;
+      if (this.next.length > 0) void this.sendWait();
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdirSync, rmSync } from 'node:fs';
+import type { ApiProcess } from '../support/api.js';
+import { waitFor } from '../support/ports.js';
+import { RedisCluster, type RedisPod } from '../support/sentinel.js';
+import { expectNothingLost, startApi } from './check.js';
+import { Load } from './load.js';
+
+/**
+ * Three Redis pods with their Sentinels (down-after 1000 ms), run from the component's scripts,
+ * and the built API in Sentinel mode under continuous creates, deletes and reads, while the
+ * primary is killed, hung, wiped or stopped as a rolling update would.
+ */
+const DOWN_AFTER_MS = 1000;
+
+let cluster: RedisCluster | undefined;
+let api: ApiProcess | undefined;
+let load: Load | undefined;
+
+afterEach(async () => {
+  // On a failure, what the pods and the API said (the test's own error says what went wrong).
+  if (expect.getState().assertionCalls === 0 || process.env.FAILOVER_DEBUG) {
+    console.log(
+      `${cluster?.output
+        .split('\n')
+        .filter((l) => !/^\d+:[A-Z] .* [*#] (?!\+|-)/.test(l))
+        .join('\n')}\n--- API\n${api?.output}\n--- problems\n${load?.problems.slice(0, 10).join('\n')}`,
+    );
+  }
+  await load?.stop();
+  await api?.stop();
+  await cluster?.stop();
+  [load, api, cluster] = [undefined, undefined, undefined];
+});
+
+async function start(): Promise<{ cluster: RedisCluster; load: Load }> {
+  cluster = await RedisCluster.start('sentinel', { downAfterMs: DOWN_AFTER_MS });
+  api = await startApi(cluster);
+  load = new Load(api.url);
+  await load.waitForWrites(Date.now(), 5000);
+  return { cluster, load };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Until the pod is a replica that has finished its sync with the primary. */
+async function waitUntilReplica(cluster: RedisCluster, pod: RedisPod, timeoutMs = 20_000): Promise<void> {
+  await waitFor(
+    `${pod.name} to be a synced replica\n${pod.redis.output}`,
+    async () => {
+      const info = String(await cluster.command(pod, 'INFO', 'replication'));
+      return info.includes('role:slave') && info.includes('master_link_status:up') ? true : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+describe('Sentinel failover under load', () => {
+  it('kill -9 of the primary, 3 times: writes resume within 5 s, nothing acknowledged lost, no read fails, no request over 2.5 s', async () => {
+    const { cluster, load } = await start();
+    const gaps: number[] = [];
+    for (let kill = 0; kill < 3; kill++) {
+      const primary = await cluster.waitForReplicas();
+      await sleep(500); // some load on this primary
+      const killedAt = Date.now();
+      await primary.redis.stop('SIGKILL');
+      gaps.push(await load.waitForWrites(killedAt, 5000));
+      // The pod comes back with its volume and rejoins.
+      await cluster.startRedis(primary);
+    }
+    await sleep(500);
+    await load.stop();
+    console.log(`kill -9 of the primary: writes resumed after ${gaps.join(', ')} ms`);
+    await expectNothingLost(cluster, load, 'kill -9 x3');
+    expect(Math.max(...gaps)).toBeLessThan(5000);
+    expect(load.slowest.ms).toBeLessThan(2500);
+  }, 120_000);
+
+  it('a primary restarted at once with an empty data dir waits for the failover and rejoins as a replica: nothing lost', async () => {
+    const { cluster, load } = await start();
+    const primary = await cluster.waitForReplicas();
+    await sleep(1000);
+    const killedAt = Date.now();
+    await primary.redis.stop('SIGKILL');
+    rmSync(primary.dataDir, { recursive: true, force: true });
+    mkdirSync(primary.dataDir);
+    await cluster.startRedis(primary);
+    const gap = await load.waitForWrites(killedAt, 5000);
+    await cluster.waitForReplicas();
+    await load.stop();
+    console.log(`primary restarted empty: writes resumed after ${gap} ms`);
+    await expectNothingLost(cluster, load, 'empty restart (Sentinel)');
+    expect(primary.redis.output).toContain('the Sentinels name this pod as the primary, but its data dir is empty: waiting');
+    expect(await cluster.role(primary)).toBe('slave');
+  }, 60_000);
+
+  it('a primary hung (SIGSTOP) for 15 s: writes resume within down-after + 5 s, it is demoted after SIGCONT, nothing lost', async () => {
+    const { cluster, load } = await start();
+    const primary = await cluster.waitForReplicas();
+    await sleep(500);
+    const stoppedAt = Date.now();
+    primary.redis.signal('SIGSTOP');
+    const gap = await load.waitForWrites(stoppedAt, DOWN_AFTER_MS + 5000);
+    await sleep(15_000 - (Date.now() - stoppedAt));
+    primary.redis.signal('SIGCONT');
+    await waitUntilReplica(cluster, primary);
+    await sleep(500);
+    await load.stop();
+    console.log(`primary hung 15 s: writes resumed after ${gap} ms`);
+    await expectNothingLost(cluster, load, 'SIGSTOP 15 s');
+    expect(load.slowest.ms).toBeLessThan(2500);
+  }, 60_000);
+
+  it('both replicas down: creates get a 503 within 1 s and none is acknowledged', async () => {
+    const { cluster, load } = await start();
+    const primary = await cluster.waitForReplicas();
+    await load.stop();
+    const replicas = cluster.pods.filter((pod) => pod !== primary);
+    for (const replica of replicas) await replica.redis.stop('SIGKILL');
+    const durations: number[] = [];
+    for (let n = 0; n < 5; n++) {
+      const started = Date.now();
+      const res = await fetch(`${api!.url}/api/entries`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: `no replica ${n}` }),
+      });
+      const ms = Date.now() - started;
+      durations.push(ms);
+      expect({ status: res.status, retryAfter: res.headers.get('retry-after') !== null, within1s: ms < 1000 }).toEqual({
+        status: 503,
+        retryAfter: true,
+        within1s: true,
+      });
+    }
+    console.log(`both replicas down: creates refused with 503 after ${durations.join(', ')} ms`);
+    for (const replica of replicas) await cluster.startRedis(replica);
+    await cluster.waitForReplicas();
+  }, 60_000);
+
+  it('a rolling restart of all three pods (preStop handover, SIGTERM, launch): write gap under 2 s, nothing lost', async () => {
+    const { cluster, load } = await start();
+    await cluster.waitForReplicas();
+    const startedAt = Date.now();
+    const handovers: string[] = [];
+    // A StatefulSet rolls from the highest ordinal down.
+    for (const pod of [...cluster.pods].reverse()) {
+      const output = await cluster.preStop(pod);
+      if (/handed over/.test(output)) handovers.push(`${pod.name}: ${output.trim().split('\n').at(-1)}`);
+      await pod.redis.stop('SIGTERM');
+      await cluster.startRedis(pod);
+      await cluster.waitForReplicas();
+    }
+    await sleep(500);
+    const gap = load.longestWriteGap(startedAt);
+    await load.stop();
+    console.log(`rolling restart: longest write gap ${gap.ms} ms (after ${gap.after}); ${handovers.join('; ')}`);
+    await expectNothingLost(cluster, load, 'rolling restart');
+    expect(handovers).toHaveLength(1);
+    expect(gap.ms).toBeLessThan(2000);
+  }, 90_000);
+});
