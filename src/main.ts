@@ -11,7 +11,7 @@ import { entryNotFound } from './journal/journal.service.js';
 import { createLogger, NestLogger } from './logging/logger.js';
 import { RequestLog, requestId, returnRequestId } from './logging/request-log.js';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
-import { ProblemFilter, sendProblem } from './problem/problem.filter.js';
+import { clientErrorProblem, ProblemFilter, sendProblem } from './problem/problem.filter.js';
 import { secure, securityHeaders, trustedProxies } from './security/security.js';
 
 async function bootstrap(): Promise<void> {
@@ -29,6 +29,7 @@ async function bootstrap(): Promise<void> {
     // __proto__ and constructor.prototype keys are dropped while parsing, so they never reach the store.
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
+    clientErrorHandler: clientErrorProblem,
     // Router errors never reach Nest, nor the hooks that add the usual headers. Only /api/entries/:id
     // has a parameter: an over-long one is an unknown id.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

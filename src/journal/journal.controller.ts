@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiProblem, ApiRateLimited, ApiStorageUnavailable, ref } from '../openapi/responses.js';
+import { CurrentWriter, type Writer } from '../auth/writer.js';
+import { WriteAuthGuard } from '../auth/write-auth.guard.js';
+import { ApiBadRequest, ApiProblem, ApiRateLimited, ApiStorageUnavailable, ApiUnauthorized, ref } from '../openapi/responses.js';
 import { entryPageSchema, entrySchema } from '../openapi/schemas.js';
 import { WriteRateLimitGuard } from '../rate-limit/write-rate-limit.guard.js';
 import { MAX_BODY_BYTES, type Entry, type EntryPage } from './entry.contract.js';
@@ -14,14 +16,16 @@ export class JournalController {
   constructor(private readonly journal: JournalService) {}
 
   @Post()
-  @UseGuards(WriteRateLimitGuard)
-  @ApiOperation({ summary: 'Add an entry' })
+  @UseGuards(WriteAuthGuard, WriteRateLimitGuard)
+  @ApiOperation({ summary: 'Add an entry', description: 'With AUTH_MODE=token it needs a token, and the entry gets its name as `author`.' })
+  @ApiBearerAuth('bearer')
   @ApiCreatedResponse({
     description: 'Stored (replicas too: reads see it at once)',
     schema: ref(entrySchema),
     headers: { Location: { description: 'The new entry: /api/entries/{id}', required: true, schema: { type: 'string' } } },
   })
-  @ApiProblem(400, 'Malformed JSON, an unknown field, or `text` missing, not a string, blank, too long or not valid Unicode')
+  @ApiBadRequest('Malformed JSON, an unknown field, or `text` missing, not a string, blank, too long or not valid Unicode; or a malformed Authorization header, or a token in the URL')
+  @ApiUnauthorized('AUTH_MODE=token: no token (or another scheme than Bearer), or an unknown one (`error="invalid_token"`)')
   @ApiProblem(413, `The body is over ${MAX_BODY_BYTES / 1024} KiB`)
   @ApiProblem(415, 'The body is not application/json')
   @ApiRateLimited()
@@ -29,8 +33,9 @@ export class JournalController {
   async create(
     @Body({ schema: newEntrySchema }) body: NewEntry,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentWriter() writer: Writer | undefined,
   ): Promise<Entry> {
-    const entry = await this.journal.create(body.text);
+    const entry = await this.journal.create(body.text, writer);
     void reply.status(201).header('Location', `/api/entries/${entry.id}`);
     return entry;
   }
@@ -59,16 +64,19 @@ export class JournalController {
   }
 
   @Delete(':id')
-  @UseGuards(WriteRateLimitGuard)
-  @ApiOperation({ summary: 'Delete an entry' })
+  @UseGuards(WriteAuthGuard, WriteRateLimitGuard)
+  @ApiOperation({ summary: 'Delete an entry', description: 'With AUTH_MODE=token only its author or an AUTH_ADMINS name may.' })
+  @ApiBearerAuth('bearer')
   @ApiParam({ name: 'id', description: 'The id the API gave the entry', example: '42' })
   @ApiNoContentResponse({ description: 'Deleted (of simultaneous deletes of one entry, exactly one gets this)' })
-  @ApiProblem(400, 'The path is not valid percent-encoding')
+  @ApiBadRequest('The path is not valid percent-encoding, or a malformed Authorization header, or a token in the URL')
+  @ApiUnauthorized('AUTH_MODE=token: no token (or another scheme than Bearer), or an unknown one (`error="invalid_token"`)')
+  @ApiProblem(403, 'The token is valid, but neither the entry\'s author nor an AUTH_ADMINS name')
   @ApiProblem(404, 'No entry has this id (it never existed, was deleted, or is malformed)')
   @ApiRateLimited()
   @ApiStorageUnavailable()
   @HttpCode(204)
-  async delete(@Param('id') id: string): Promise<void> {
-    await this.journal.delete(id);
+  async delete(@Param('id') id: string, @CurrentWriter() writer: Writer | undefined): Promise<void> {
+    await this.journal.delete(id, writer);
   }
 }

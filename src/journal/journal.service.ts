@@ -1,4 +1,5 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import type { Writer } from '../auth/writer.js';
 import { journalConfig, type JournalConfig } from '../config/journal.config.js';
 import { ProblemException, StorageUnavailableException } from '../problem/problem.js';
 import type { Entry, EntryPage } from './entry.contract.js';
@@ -14,8 +15,9 @@ export class JournalService {
     @Inject(journalConfig.KEY) private readonly config: JournalConfig,
   ) {}
 
-  async create(text: string): Promise<Entry> {
-    return JSON.parse(await this.storage(this.store.create(text, new Date().toISOString())));
+  /** `writer` is undefined when writes need no token (AUTH_MODE=off): the entry has no author then. */
+  async create(text: string, writer?: Writer): Promise<Entry> {
+    return JSON.parse(await this.storage(this.store.create(text, new Date().toISOString(), writer?.name)));
   }
 
   async page(page: number): Promise<EntryPage> {
@@ -30,8 +32,12 @@ export class JournalService {
     return JSON.parse(entry);
   }
 
-  async delete(id: string): Promise<void> {
-    if (!(await this.storage(this.store.delete(this.entryId(id))))) throw entryNotFound(id);
+  /** The author or an admin may delete an entry; anyone when writes need no token (`writer` undefined). */
+  async delete(id: string, writer?: Writer): Promise<void> {
+    const owner = writer && !writer.admin ? writer.name : undefined;
+    const result = await this.storage(this.store.delete(this.entryId(id), owner));
+    if (result === 'not-found') throw entryNotFound(id);
+    if (result !== 'deleted') throw notYourEntry(result.author);
   }
 
   private entryId(id: string): number {
@@ -49,6 +55,12 @@ export class JournalService {
       throw new StorageUnavailableException();
     }
   }
+}
+
+/** 403: who may delete it instead; entries are public, so naming the author reveals nothing. */
+function notYourEntry(author: string | null): ProblemException {
+  const who = author === null ? 'it has no author, so only an admin may' : `only its author (${author}) or an admin may`;
+  return new ProblemException(HttpStatus.FORBIDDEN, 'not-your-entry', 'Not your entry', `You may not delete this entry: ${who}`);
 }
 
 export function entryNotFound(id: string): ProblemException {

@@ -22,6 +22,18 @@ local entry = '{"id":"' .. id .. '",' .. ARGV[1]
 redis.call('ZADD', KEYS[1], id, entry)
 return entry`;
 
+// Deletes the entry if `owner` (ARGV[2]) is empty (anyone may) or is the entry's author; one atomic
+// step, so no other delete or write slips between the check and the removal.
+// Returns 1 deleted, 0 no such entry, or the entry's author (false when it has none) if it is not the owner's.
+const DELETE_SCRIPT = `
+local entry = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[1], 'BYSCORE')[1]
+if not entry then return 0 end
+if ARGV[2] ~= '' then
+  local author = cjson.decode(entry).author
+  if author ~= ARGV[2] then return { author or false } end
+end
+return redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])`;
+
 // Total and page in one command; no-writes lets replicas run it.
 const PAGE_SCRIPT = `#!lua flags=no-writes
 return { redis.call('ZCARD', KEYS[1]), redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'REV') }`;
@@ -29,6 +41,7 @@ return { redis.call('ZCARD', KEYS[1]), redis.call('ZRANGE', KEYS[1], ARGV[1], AR
 type Scripted = Redis & {
   createEntry(entriesKey: string, nextIdKey: string, rest: string): Promise<string>;
   pageOfEntries(entriesKey: string, start: number, stop: number): Promise<[number, string[]]>;
+  deleteEntry(entriesKey: string, id: number, owner: string): Promise<0 | 1 | [string | null]>;
 };
 type ScriptedPipeline = ChainableCommander & {
   createEntry(entriesKey: string, nextIdKey: string, rest: string): ChainableCommander;
@@ -49,17 +62,18 @@ export class JournalStore {
       client.defineCommand('createEntry', { numberOfKeys: 2, lua: CREATE_SCRIPT });
       client.defineCommand('pageOfEntries', { numberOfKeys: 1, lua: PAGE_SCRIPT, readOnly: true });
     }
+    writer.defineCommand('deleteEntry', { numberOfKeys: 1, lua: DELETE_SCRIPT });
     this.writer = writer as Scripted;
     this.reader = reader as Scripted;
   }
 
   /**
-   * Stores `{text, createdAt}` under a new id and returns the entry's JSON. The script and a WAIT
+   * Stores `{text, createdAt, author}` (no author with auth off) under a new id and returns the entry's JSON. The script and a WAIT
    * for every replica go out in one pipeline: when this returns, replicas serve the entry too.
    */
-  async create(text: string, createdAt: string): Promise<string> {
+  async create(text: string, createdAt: string, author?: string): Promise<string> {
     // JSON.stringify gives '{"text":...,"createdAt":...}'; the script puts the id in front.
-    const rest = JSON.stringify({ text, createdAt }).slice(1);
+    const rest = JSON.stringify({ text, createdAt, author }).slice(1);
     const replicas = await this.replication.replicaCount();
     if (replicas === 0) return this.writer.createEntry(ENTRIES_KEY, NEXT_ID_KEY, rest);
     const results = await (this.writer.pipeline() as ScriptedPipeline)
@@ -86,9 +100,14 @@ export class JournalStore {
     return entry;
   }
 
-  /** True if this call removed the entry: of concurrent deletes, exactly one gets true. */
-  async delete(id: number): Promise<boolean> {
-    return (await this.writer.zremrangebyscore(ENTRIES_KEY, id, id)) === 1;
+  /**
+   * Removes the entry if `owner` is undefined (anyone may) or its author. 'deleted' only if this call
+   * removed it: of concurrent deletes, exactly one gets it. Not the owner's: its author (none: null).
+   */
+  async delete(id: number, owner?: string): Promise<'deleted' | 'not-found' | { author: string | null }> {
+    const result = await this.writer.deleteEntry(ENTRIES_KEY, id, owner ?? '');
+    if (Array.isArray(result)) return { author: result[0] };
+    return result === 1 ? 'deleted' : 'not-found';
   }
 
   /**

@@ -12,6 +12,7 @@ import { instrumentRedis } from './redis-metrics.js';
 
 @Module({
   providers: [Metrics],
+  exports: [Metrics],
 })
 export class MetricsModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private server?: Server;

@@ -32,8 +32,25 @@ export function ApiProblem(
 export const ApiStorageUnavailable = () =>
   ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, 'Storage unreachable; retry after `Retry-After` seconds', { headers: retryAfter });
 
-/** Only when RATE_LIMIT_WRITES_PER_MINUTE is set: creates and deletes share one budget per client. */
-export const ApiRateLimited = () =>
-  ApiProblem(HttpStatus.TOO_MANY_REQUESTS, 'Over RATE_LIMIT_WRITES_PER_MINUTE writes this minute (when that is set)', {
-    headers: retryAfter,
-  });
+/**
+ * Creates and deletes share one budget per writer (per client address without a token) when
+ * RATE_LIMIT_WRITES_PER_MINUTE is set; and an address with too many failed sign-ins waits too.
+ */
+export const ApiRateLimited = (
+  description = 'Over RATE_LIMIT_WRITES_PER_MINUTE writes this minute (when that is set), or over AUTH_FAILURES_PER_MINUTE failed sign-ins from this address',
+) => ApiProblem(HttpStatus.TOO_MANY_REQUESTS, description, { headers: retryAfter });
+
+/** RFC 6750's challenge: on every 401, and on a 400 for a malformed Authorization header. */
+const wwwAuthenticate = (required: boolean): Record<string, HeaderObject> => ({
+  'WWW-Authenticate': {
+    description: '`Bearer realm="journal"`, with `error="invalid_token"` for an unknown token and `error="invalid_request"` for a malformed header',
+    required,
+    schema: { type: 'string', pattern: '^Bearer realm="journal"' },
+  },
+});
+
+/** A 400 that may be about the Authorization header (then with WWW-Authenticate). */
+export const ApiBadRequest = (description: string) => ApiProblem(HttpStatus.BAD_REQUEST, description, { headers: wwwAuthenticate(false) });
+
+/** AUTH_MODE=token: no usable credentials. */
+export const ApiUnauthorized = (description: string) => ApiProblem(HttpStatus.UNAUTHORIZED, description, { headers: wwwAuthenticate(true) });
