@@ -36,6 +36,7 @@ function buildDocument(app: NestFastifyApplication): OpenAPIObject {
     .addTag('health', 'Probes for Kubernetes')
     .build();
   config.components = {
+    ...config.components, // the bearer security scheme
     schemas: namedSchemas(),
     headers: {
       'X-Request-Id': {
