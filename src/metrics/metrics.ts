@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Every metric the API exports (names and labels are listed in the README, Operations). */
+/** Every metric the API exports (names and labels are listed in docs/operations.md). */
 @Injectable()
 export class Metrics {
   readonly registry = new Registry();

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { ApiProcess, redisEnv } from '../support/api.js';
-import { bearer, newToken, tokenAuth, type SecretVolume } from '../support/auth.js';
+import type { ApiProcess } from '../support/api.js';
+import { bearer, newToken, tokenAuth } from '../support/auth.js';
 import { launchChromium } from '../support/browser.js';
 import { call, type Reply } from '../support/http.js';
 import { waitFor } from '../support/ports.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { useJournal } from '../support/journal.js';
+import type { RedisPair } from '../support/redis.js';
 
 // The OpenAPI document checked against the running API: every scenario below drives the real API
 // (real Redis pair) into one documented answer and checks status, content type, body schema and
@@ -27,25 +28,21 @@ interface OpenApi {
 }
 
 let redis: RedisPair;
-let tokens: SecretVolume;
 // Both with AUTH_MODE=token, so that every status a write can answer is possible.
 let api: ApiProcess;
 let limitedApi: ApiProcess; // RATE_LIMIT_WRITES_PER_MINUTE=1, AUTH_FAILURES_PER_MINUTE=2
 const alice = newToken();
 const bob = newToken();
+const auth = tokenAuth([['alice', alice], ['bob', bob]]);
 let openApi: OpenApi;
 let ajv: Ajv;
 /** "METHOD /template STATUS" of every answer the scenarios got. */
 const met = new Set<string>();
 
+const journal = useJournal({ env: auth.env });
 beforeAll(async () => {
-  redis = await startRedisPair();
-  const auth = tokenAuth([['alice', alice], ['bob', bob]]);
-  tokens = auth.volume;
-  [api, limitedApi] = await Promise.all([
-    ApiProcess.start({ ...redisEnv(redis), ...auth.env }),
-    ApiProcess.start({ ...redisEnv(redis), ...auth.env, RATE_LIMIT_WRITES_PER_MINUTE: '1', AUTH_FAILURES_PER_MINUTE: '2' }),
-  ]);
+  ({ redis, api } = journal);
+  limitedApi = await journal.startApi({ ...auth.env, RATE_LIMIT_WRITES_PER_MINUTE: '1', AUTH_FAILURES_PER_MINUTE: '2' });
   const reply = await call(api.url, 'GET', '/api/openapi.json');
   expect(reply.status).toBe(200);
   openApi = reply.body;
@@ -56,11 +53,7 @@ beforeAll(async () => {
   ajv.addSchema(openApi, 'openapi.json');
 }, 30_000);
 
-afterAll(async () => {
-  await Promise.all([api?.stop(), limitedApi?.stop()]);
-  await redis?.stop();
-  tokens?.remove();
-});
+afterAll(() => auth.volume.remove());
 
 /** Both APIs count failed sign-ins from 127.0.0.1 in the same Redis: each test starts with none. */
 async function forgetFailures(): Promise<void> {
@@ -264,7 +257,10 @@ describe('the document', () => {
   });
 
   it('puts the bearer scheme on the writes (optional on /api/auth/me, none on reads), and `author` in the Entry', () => {
-    const document = openApi as unknown as { paths: Record<string, Record<string, { security?: unknown }>>; components: any };
+    const document = openApi as unknown as {
+      paths: Record<string, Record<string, { security?: unknown }>>;
+      components: { securitySchemes?: unknown; schemas: { Entry: { properties: Record<string, unknown> } } };
+    };
     expect(document.components.securitySchemes).toEqual({ bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }) });
     expect(document.paths['/api/entries']!.post!.security).toEqual([{ bearer: [] }]);
     expect(document.paths['/api/entries/{id}']!.delete!.security).toEqual([{ bearer: [] }]);

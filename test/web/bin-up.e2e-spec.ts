@@ -74,6 +74,7 @@ describe('bin/up', () => {
     await page.goto(link!);
     await page.locator('#writing-as', { hasText: `Writing as ${writer}` }).waitFor();
     expect(page.url()).toBe('http://localhost:8000/');
+    expect(await page.evaluate(() => sessionStorage.getItem('journal-token'))).toBe(token);
 
     await page.fill('#entry-text', 'written through bin/up');
     await page.click('#save');
