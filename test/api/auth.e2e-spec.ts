@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { ApiProcess, redisEnv } from '../support/api.js';
 import { bearer, newToken, SecretVolume, tokenAuth, tokenLine, tokensFile } from '../support/auth.js';
 import { call, expectProblem, type Reply } from '../support/http.js';
+import { useJournal } from '../support/journal.js';
 import { freePort } from '../support/ports.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import type { RedisPair } from '../support/redis.js';
 
 const FAILURES = 6;
 const alice = newToken();
@@ -17,29 +18,22 @@ const bob = newToken();
 const carol = newToken(); // an admin
 const everyToken = [alice, aliceNew, bob, carol];
 
+const { env: authEnv, volume } = tokenAuth([['alice', alice], ['alice', aliceNew], ['bob', bob], ['carol', carol]], {
+  AUTH_ADMINS: 'carol,nobody',
+  AUTH_FAILURES_PER_MINUTE: String(FAILURES),
+});
+const journal = useJournal({ env: authEnv });
 let redis: RedisPair;
-let volume: SecretVolume;
 let api: ApiProcess;
 /** A second pod of the same Deployment: same Redis, same tokens. */
 let podB: ApiProcess;
-let authEnv: Record<string, string>;
 
 beforeAll(async () => {
-  redis = await startRedisPair();
-  const auth = tokenAuth([['alice', alice], ['alice', aliceNew], ['bob', bob], ['carol', carol]], {
-    AUTH_ADMINS: 'carol,nobody',
-    AUTH_FAILURES_PER_MINUTE: String(FAILURES),
-  });
-  volume = auth.volume;
-  authEnv = { ...redisEnv(redis), ...auth.env };
-  [api, podB] = await Promise.all([ApiProcess.start(authEnv), ApiProcess.start(authEnv)]);
-}, 30_000);
-
-afterAll(async () => {
-  await Promise.all([api?.stop(), podB?.stop()]);
-  await redis?.stop();
-  volume?.remove();
+  ({ redis, api } = journal);
+  podB = await journal.startApi(authEnv);
 });
+
+afterAll(() => volume.remove());
 
 /** Every test starts with no failed sign-in counted (all requests come from 127.0.0.1). */
 beforeEach(async () => {
@@ -160,18 +154,14 @@ describe('deleting', () => {
   });
 
   it('an entry without an author (written with auth off): admins only', async () => {
-    const off = await ApiProcess.start({ ...redisEnv(redis), AUTH_MODE: 'off' });
-    try {
-      const entry = (await post('from before auth', {}, off)).body;
-      expect(entry.author).toBeUndefined();
-      await redis.waitForSync();
-      const forbidden = await remove(entry.id, bearer(alice));
-      expectProblem(forbidden, 403);
-      expect(forbidden.body.detail).toBe('You may not delete this entry: it has no author, so only an admin may');
-      expect((await remove(entry.id, bearer(carol))).status).toBe(204);
-    } finally {
-      await off.stop();
-    }
+    const off = await journal.startApi({ AUTH_MODE: 'off' });
+    const entry = (await post('from before auth', {}, off)).body;
+    expect(entry.author).toBeUndefined();
+    await redis.waitForSync();
+    const forbidden = await remove(entry.id, bearer(alice));
+    expectProblem(forbidden, 403);
+    expect(forbidden.body.detail).toBe('You may not delete this entry: it has no author, so only an admin may');
+    expect((await remove(entry.id, bearer(carol))).status).toBe(204);
   });
 
   it('of simultaneous deletes by the author and an admin, exactly one gets 204', async () => {
@@ -226,16 +216,12 @@ describe('GET /api/auth/me', () => {
 
 describe('the write rate limit with tokens', () => {
   it('counts per writer name, not per address', async () => {
-    const limited = await ApiProcess.start({ ...authEnv, RATE_LIMIT_WRITES_PER_MINUTE: '2' });
-    try {
-      expect([(await post('1', bearer(alice), limited)).status, (await post('2', bearer(aliceNew), limited)).status]).toEqual([201, 201]);
-      expectProblem(await post('3', bearer(alice), limited), 429);
-      expect((await post('from the same address', bearer(bob), limited)).status).toBe(201);
-      const keys = ((await redis.primary.command('KEYS', 'journal:rate:writes:*')) as string[]).sort();
-      expect(keys).toEqual(['journal:rate:writes:writer:alice', 'journal:rate:writes:writer:bob']);
-    } finally {
-      await limited.stop();
-    }
+    const limited = await journal.startApi({ ...authEnv, RATE_LIMIT_WRITES_PER_MINUTE: '2' });
+    expect([(await post('1', bearer(alice), limited)).status, (await post('2', bearer(aliceNew), limited)).status]).toEqual([201, 201]);
+    expectProblem(await post('3', bearer(alice), limited), 429);
+    expect((await post('from the same address', bearer(bob), limited)).status).toBe(201);
+    const keys = ((await redis.primary.command('KEYS', 'journal:rate:writes:*')) as string[]).sort();
+    expect(keys).toEqual(['journal:rate:writes:writer:alice', 'journal:rate:writes:writer:bob']);
   });
 });
 
