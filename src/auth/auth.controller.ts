@@ -1,9 +1,11 @@
 import { Controller, Get, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ApiBadRequest, ApiRateLimited, ApiUnauthorized, ref } from '../openapi/responses.js';
+import { ref } from '../openapi/responses.js';
+import { ApiRateLimited } from '../rate-limit/write-rate-limit.guard.js';
+import { ApiBadRequest, ApiUnauthorized } from './auth.openapi.js';
 import { Authenticator } from './authenticator.js';
-import { authStatusSchema } from '../openapi/schemas.js';
+import { authStatusSchema } from './auth-status.schema.js';
 import type { AuthStatus } from './auth-status.contract.js';
 
 /** What the web UI asks to know who it writes as; public, like every read. */

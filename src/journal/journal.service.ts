@@ -1,9 +1,9 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Writer } from '../auth/writer.js';
 import { journalConfig, type JournalConfig } from '../config/journal.config.js';
-import { ProblemException, StorageUnavailableException } from '../problem/problem.js';
 import type { Entry, EntryPage } from './entry.contract.js';
 import { parseId } from './entry.js';
+import { entryNotFound, notYourEntry, StorageUnavailableException } from './journal.problems.js';
 import { JournalStore } from './journal.store.js';
 
 @Injectable()
@@ -55,19 +55,4 @@ export class JournalService {
       throw new StorageUnavailableException();
     }
   }
-}
-
-/** 403: who may delete it instead; entries are public, so naming the author reveals nothing. */
-function notYourEntry(author: string | null): ProblemException {
-  const who = author === null ? 'it has no author, so only an admin may' : `only its author (${author}) or an admin may`;
-  return new ProblemException(HttpStatus.FORBIDDEN, 'not-your-entry', 'Not your entry', `You may not delete this entry: ${who}`);
-}
-
-export function entryNotFound(id: string): ProblemException {
-  return new ProblemException(
-    HttpStatus.NOT_FOUND,
-    'entry-not-found',
-    'Entry not found',
-    `there is no entry with id ${JSON.stringify(id.slice(0, 100))}`,
-  );
 }

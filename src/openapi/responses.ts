@@ -10,7 +10,8 @@ export function ref(schema: z.ZodType): ReferenceObject {
   return { $ref: `#/components/schemas/${id}` };
 }
 
-const retryAfter: Record<string, HeaderObject> = {
+/** The header of a 429 or 503: when to try again. */
+export const retryAfter: Record<string, HeaderObject> = {
   'Retry-After': { description: 'Seconds to wait before trying again', required: true, schema: { type: 'integer', minimum: 0 } },
 };
 
@@ -27,30 +28,3 @@ export function ApiProblem(
     content: { 'application/problem+json': { schema: ref(options.schema ?? problemSchema) } },
   });
 }
-
-/** Redis cannot be reached: every journal operation answers this within 2 s. */
-export const ApiStorageUnavailable = () =>
-  ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, 'Storage unreachable; retry after `Retry-After` seconds', { headers: retryAfter });
-
-/**
- * Creates and deletes share one budget per writer (per client address without a token) when
- * RATE_LIMIT_WRITES_PER_MINUTE is set; and an address with too many failed sign-ins waits too.
- */
-export const ApiRateLimited = (
-  description = 'Over RATE_LIMIT_WRITES_PER_MINUTE writes this minute (when that is set), or over AUTH_FAILURES_PER_MINUTE failed sign-ins from this address',
-) => ApiProblem(HttpStatus.TOO_MANY_REQUESTS, description, { headers: retryAfter });
-
-/** RFC 6750's challenge: on every 401, and on a 400 for a malformed Authorization header. */
-const wwwAuthenticate = (required: boolean): Record<string, HeaderObject> => ({
-  'WWW-Authenticate': {
-    description: '`Bearer realm="journal"`, with `error="invalid_token"` for an unknown token and `error="invalid_request"` for a malformed header',
-    required,
-    schema: { type: 'string', pattern: '^Bearer realm="journal"' },
-  },
-});
-
-/** A 400 that may be about the Authorization header (then with WWW-Authenticate). */
-export const ApiBadRequest = (description: string) => ApiProblem(HttpStatus.BAD_REQUEST, description, { headers: wwwAuthenticate(false) });
-
-/** AUTH_MODE=token: no usable credentials. */
-export const ApiUnauthorized = (description: string) => ApiProblem(HttpStatus.UNAUTHORIZED, description, { headers: wwwAuthenticate(true) });

@@ -1,6 +1,7 @@
 import { type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
+import { ApiProblem, retryAfter } from '../openapi/responses.js';
 import { ProblemException } from '../problem/problem.js';
 
 /**
@@ -48,3 +49,12 @@ export class WriteRateLimitGuard extends ThrottlerGuard {
     );
   }
 }
+
+/**
+ * A 429 in the OpenAPI document: creates and deletes share one budget per writer (per client
+ * address without a token) when RATE_LIMIT_WRITES_PER_MINUTE is set; and an address with too many
+ * failed sign-ins (src/auth) waits too.
+ */
+export const ApiRateLimited = (
+  description = 'Over RATE_LIMIT_WRITES_PER_MINUTE writes this minute (when that is set), or over AUTH_FAILURES_PER_MINUTE failed sign-ins from this address',
+) => ApiProblem(HttpStatus.TOO_MANY_REQUESTS, description, { headers: retryAfter });
