@@ -222,6 +222,8 @@ async function goTo(page: number, from: HTMLButtonElement): Promise<void> {
 newer.addEventListener('click', () => void goTo(current.page - 1, newer));
 older.addEventListener('click', () => void goTo(current.page + 1, older));
 byId('retry').addEventListener('click', async () => {
+  // The API may have been unreachable at start too: ask again who may write.
+  void refreshAuth();
   if (await load(current.page)) heading.focus();
 });
 window.addEventListener('popstate', () => void load(pageFromQuery(location.search)));
