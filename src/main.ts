@@ -13,7 +13,7 @@ import { MAX_BODY_BYTES } from './journal/entry.contract.js';
 import { createLogger, NestLogger } from './logging/logger.js';
 import { RequestLog, requestId } from './logging/request-log.js';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
-import { ProblemFilter, sendProblem } from './problem/problem.filter.js';
+import { clientErrorProblem, ProblemFilter, sendProblem } from './problem/problem.filter.js';
 import { securityHeaders, trustedProxies } from './security/security.js';
 
 async function bootstrap(): Promise<void> {
@@ -32,6 +32,7 @@ async function bootstrap(): Promise<void> {
     // __proto__ and constructor.prototype keys are dropped while parsing, so they never reach the store.
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
+    clientErrorHandler: clientErrorProblem,
     // Path parameters are checked by their handlers: the router takes any length the URL may have
     // (Node limits the request line with the headers, 16 KiB).
     routerOptions: { maxParamLength: 16 * 1024 },

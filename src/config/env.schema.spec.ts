@@ -16,6 +16,8 @@ describe('envSchema', () => {
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       METRICS_PORT: '9464',
+      AUTH_TOKENS_FILE: '/etc/journal-auth/tokens',
+      AUTH_FAILURES_PER_MINUTE: '20',
     });
     expect(envSchema.parse({ REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379' })).toMatchObject({ REDIS_READ_URL: 'redis://redis-0.redis-write:6379' });
   });
@@ -75,8 +77,18 @@ describe('envSchema', () => {
     ['TRUST_PROXY', '10.0.0.0/33', 'must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got "10.0.0.0/33"'],
     ['TRUST_PROXY', 'true', 'must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got "true"'],
     ['RATE_LIMIT_WRITES_PER_MINUTE', '0', 'must be a whole number from 1 to 100000, got "0"'],
+    ['AUTH_MODE', 'oidc', 'must be off or token, got "oidc"'],
+    ['AUTH_ADMINS', 'alice,', 'must be a comma-separated list of names of 1-64 letters, digits or . _ @ -, got "alice,"'],
+    ['AUTH_ADMINS', 'al ice', 'must be a comma-separated list of names of 1-64 letters, digits or . _ @ -, got "al ice"'],
+    ['AUTH_FAILURES_PER_MINUTE', '0', 'must be a whole number from 1 to 100000, got "0"'],
   ])('names %s=%s and what is wrong', (name, value, problem) => {
     expect(issues({ [name]: value })).toEqual([`${name}: ${problem}`]);
+  });
+
+  it('refuses to start in production without AUTH_MODE, naming it; off or token are both fine there', () => {
+    expect(issues({ NODE_ENV: 'production' })).toEqual(['AUTH_MODE: must be set (token, or off to let anyone write) when NODE_ENV=production']);
+    expect(issues({ NODE_ENV: 'production', AUTH_MODE: 'off' })).toBeUndefined();
+    expect(issues({ NODE_ENV: 'production', AUTH_MODE: 'token', AUTH_ADMINS: 'alice,ops@example.com' })).toBeUndefined();
   });
 
   it('accepts the operability settings in their documented forms', () => {

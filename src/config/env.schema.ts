@@ -62,6 +62,13 @@ const hostPortList = z.string().refine(
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
+/** Writer names as the tokens file and AUTH_ADMINS spell them. */
+export const WRITER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+
+const nameList = z.string().refine((v) => v.split(',').every((name) => WRITER_NAME.test(name)), {
+  error: (issue) => `must be a comma-separated list of names of 1-64 letters, digits or . _ @ -, got ${JSON.stringify(issue.input)}`,
+});
+
 const oneOf = <T extends string>(values: readonly [T, ...T[]], fallback: T) =>
   z.enum(values, { error: (issue) => `must be one of ${values.join(', ')}, got ${JSON.stringify(issue.input)}` }).default(fallback);
 
@@ -90,6 +97,15 @@ export const envSchema = z
     CORS_ORIGINS: originList.optional(),
     TRUST_PROXY: proxyList.optional(),
     RATE_LIMIT_WRITES_PER_MINUTE: wholeNumber(1, 100_000).optional(),
+    // Unset is "off" with a warning (src/auth), and a refusal in production (below).
+    AUTH_MODE: z.enum(['off', 'token'], { error: (issue) => `must be off or token, got ${JSON.stringify(issue.input)}` }).optional(),
+    AUTH_TOKENS_FILE: z.string().min(1, { error: 'must be a file path, got ""' }).default('/etc/journal-auth/tokens'),
+    AUTH_ADMINS: nameList.optional(),
+    AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000).default('20'),
+  })
+  .refine((env) => env.AUTH_MODE !== undefined || env.NODE_ENV !== 'production', {
+    path: ['AUTH_MODE'],
+    error: 'must be set (token, or off to let anyone write) when NODE_ENV=production',
   })
   .refine((env) => env.METRICS_PORT !== env.PORT, {
     path: ['METRICS_PORT'],

@@ -4,6 +4,8 @@ export interface Entry {
   id: string;
   text: string;
   createdAt: string;
+  /** The name of the token that wrote it; only on entries created with AUTH_MODE=token. */
+  author?: string;
 }
 
 export interface EntryPage {

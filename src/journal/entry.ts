@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WRITER_NAME } from '../config/env.schema.js';
 import { countCodePoints, MAX_TEXT_CODE_POINTS, type Entry, type EntryPage } from './entry.contract.js';
 
 export const MAX_PAGE = 1_000_000_000;
@@ -61,6 +62,11 @@ export const entrySchema = z
     id: z.string().meta({ description: 'Opaque: use it as given', example: '42' }),
     text: newEntrySchema.shape.text,
     createdAt: z.iso.datetime().meta({ description: 'When it was created, ISO 8601 in UTC', example: '2026-11-25T09:30:00.000Z' }),
+    author: z
+      .string()
+      .regex(WRITER_NAME)
+      .optional()
+      .meta({ description: 'The name of the token that wrote it (entries written with AUTH_MODE=token)', example: 'alice' }),
   })
   .meta({ id: 'Entry' }) satisfies z.ZodType<Entry>;
 

@@ -1,6 +1,9 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ApiBadRequest, ApiUnauthorized } from '../auth/auth.openapi.js';
+import { CurrentWriter, type Writer } from '../auth/writer.js';
+import { WriteAuthGuard } from '../auth/write-auth.guard.js';
 import { ApiProblem, ref, retryAfter } from '../openapi/responses.js';
 import { ApiRateLimited, WriteRateLimitGuard } from '../rate-limit/write-rate-limit.guard.js';
 import { MAX_BODY_BYTES, type Entry, type EntryPage } from './entry.contract.js';
@@ -15,8 +18,9 @@ export class JournalController {
   constructor(private readonly journal: JournalService) {}
 
   @Post()
-  @UseGuards(WriteRateLimitGuard)
-  @ApiOperation({ summary: 'Add an entry' })
+  @UseGuards(WriteAuthGuard, WriteRateLimitGuard)
+  @ApiOperation({ summary: 'Add an entry', description: 'With AUTH_MODE=token it needs a token, and the entry gets its name as `author`.' })
+  @ApiBearerAuth('bearer')
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -29,7 +33,8 @@ export class JournalController {
     schema: ref(entrySchema),
     headers: { Location: { description: 'The new entry: /api/entries/{id}', required: true, schema: { type: 'string' } } },
   })
-  @ApiProblem(400, `Malformed JSON, an unknown field, \`text\` missing, not a string, blank, too long or not valid Unicode, or an Idempotency-Key that is not ${IDEMPOTENCY_KEY_RULE}`)
+  @ApiBadRequest(`Malformed JSON, an unknown field, \`text\` missing, not a string, blank, too long or not valid Unicode, or an Idempotency-Key that is not ${IDEMPOTENCY_KEY_RULE}; or a malformed Authorization header, or a token in the URL`)
+  @ApiUnauthorized('AUTH_MODE=token: no token (or another scheme than Bearer), or an unknown one (`error="invalid_token"`)')
   @ApiProblem(409, 'A request with this Idempotency-Key is still being processed; retry after `Retry-After` seconds', { headers: retryAfter })
   @ApiProblem(413, `The body is over ${MAX_BODY_BYTES / 1024} KiB`)
   @ApiProblem(415, 'The body is not application/json')
@@ -41,8 +46,9 @@ export class JournalController {
     @Body({ schema: newEntrySchema }) body: NewEntry,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentWriter() writer: Writer | undefined,
   ): Promise<Entry> {
-    const entry = await this.journal.create(body.text, { idempotencyKey: parseIdempotencyKey(idempotencyKey) });
+    const entry = await this.journal.create(body.text, { writer: writer?.name, idempotencyKey: parseIdempotencyKey(idempotencyKey) });
     void reply.status(201).header('Location', `/api/entries/${entry.id}`);
     return entry;
   }
@@ -71,16 +77,19 @@ export class JournalController {
   }
 
   @Delete(':id')
-  @UseGuards(WriteRateLimitGuard)
-  @ApiOperation({ summary: 'Delete an entry' })
+  @UseGuards(WriteAuthGuard, WriteRateLimitGuard)
+  @ApiOperation({ summary: 'Delete an entry', description: 'With AUTH_MODE=token only its author or an AUTH_ADMINS name may.' })
+  @ApiBearerAuth('bearer')
   @ApiParam({ name: 'id', description: 'The id the API gave the entry', example: '42' })
   @ApiNoContentResponse({ description: 'Deleted, and confirmed by enough replicas (of simultaneous deletes of one entry, exactly one gets this)' })
-  @ApiProblem(400, 'The path is not valid percent-encoding')
+  @ApiBadRequest('The path is not valid percent-encoding, or a malformed Authorization header, or a token in the URL')
+  @ApiUnauthorized('AUTH_MODE=token: no token (or another scheme than Bearer), or an unknown one (`error="invalid_token"`)')
+  @ApiProblem(403, 'The token is valid, but neither the entry\'s author nor an AUTH_ADMINS name')
   @ApiProblem(404, 'No entry has this id (it never existed, was deleted, or is malformed)')
   @ApiRateLimited()
   @ApiWriteNotConfirmed()
   @HttpCode(204)
-  async delete(@Param('id') id: string): Promise<void> {
-    await this.journal.delete(id);
+  async delete(@Param('id') id: string, @CurrentWriter() writer: Writer | undefined): Promise<void> {
+    await this.journal.delete(id, writer);
   }
 }

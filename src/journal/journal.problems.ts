@@ -11,6 +11,12 @@ export function entryNotFound(id: string): ProblemException {
   );
 }
 
+/** 403: who may delete it instead; entries are public, so naming the author reveals nothing. */
+export function notYourEntry(author: string | null): ProblemException {
+  const who = author === null ? 'it has no author, so only an admin may' : `only its author (${author}) or an admin may`;
+  return new ProblemException(HttpStatus.FORBIDDEN, 'not-your-entry', 'Not your entry', `You may not delete this entry: ${who}`);
+}
+
 /** Redis is unreachable: clients should retry soon, the API heals by itself. */
 export class StorageUnavailableException extends ProblemException {
   constructor() {

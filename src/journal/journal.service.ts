@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Writer } from '../auth/writer.js';
 import { journalConfig, type JournalConfig } from '../config/journal.config.js';
 import type { Entry, EntryPage } from './entry.contract.js';
 import { parseId } from './entry.js';
 import { NotReplicatedError } from '../redis/replica-acks.js';
-import { entryNotFound, keyInFlight, keyReused, StorageUnavailableException, storageFull, writeNotConfirmed } from './journal.problems.js';
+import { entryNotFound, keyInFlight, notYourEntry, keyReused, StorageUnavailableException, storageFull, writeNotConfirmed } from './journal.problems.js';
 import { JournalStore, StorageFullError, type CreateOptions } from './journal.store.js';
 
 @Injectable()
@@ -15,7 +16,7 @@ export class JournalService {
     @Inject(journalConfig.KEY) private readonly config: JournalConfig,
   ) {}
 
-  /** The new entry, or the one a first request with the same Idempotency-Key stored. */
+  /** The new entry (its author: `options.writer`, none with AUTH_MODE=off), or the one a first request with the same Idempotency-Key stored. */
   async create(text: string, options: CreateOptions = {}): Promise<Entry> {
     const result = await this.storage(this.store.create(text, new Date().toISOString(), options));
     if (result.outcome === 'key-reused') throw keyReused();
@@ -35,8 +36,12 @@ export class JournalService {
     return JSON.parse(entry);
   }
 
-  async delete(id: string): Promise<void> {
-    if (!(await this.storage(this.store.delete(this.entryId(id))))) throw entryNotFound(id);
+  /** The author or an admin may delete an entry; anyone when writes need no token (`writer` undefined). */
+  async delete(id: string, writer?: Writer): Promise<void> {
+    const owner = writer && !writer.admin ? writer.name : undefined;
+    const result = await this.storage(this.store.delete(this.entryId(id), owner));
+    if (result === 'not-found') throw entryNotFound(id);
+    if (result !== 'deleted') throw notYourEntry(result.author);
   }
 
   private entryId(id: string): number {

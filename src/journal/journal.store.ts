@@ -57,6 +57,18 @@ if KEYS[3] then
 end
 return {'created', entry}`;
 
+// Deletes the entry if `owner` (ARGV[2]) is empty (anyone may) or is the entry's author; one atomic
+// step, so no other delete or write slips between the check and the removal.
+// Returns 1 deleted, 0 no such entry, or the entry's author (false when it has none) if it is not the owner's.
+const DELETE_SCRIPT = `
+local entry = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[1], 'BYSCORE')[1]
+if not entry then return 0 end
+if ARGV[2] ~= '' then
+  local author = cjson.decode(entry).author
+  if author ~= ARGV[2] then return { author or false } end
+end
+return redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])`;
+
 // Total and page in one command; no-writes lets replicas run it.
 const PAGE_SCRIPT = `#!lua flags=no-writes
 return { redis.call('ZCARD', KEYS[1]), redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'REV') }`;
@@ -65,17 +77,19 @@ return { redis.call('ZCARD', KEYS[1]), redis.call('ZRANGE', KEYS[1], ARGV[1], AR
 export const JOURNAL_SCRIPTS: RedisScripts = {
   createEntry: { lua: CREATE_SCRIPT },
   pageOfEntries: { numberOfKeys: 1, lua: PAGE_SCRIPT, readOnly: true },
+  deleteEntry: { numberOfKeys: 1, lua: DELETE_SCRIPT },
 };
 
 type CreateReply = ['created' | 'replayed', string] | ['key-reused' | 'key-in-flight'];
 type Scripted = Redis & {
   createEntry(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<CreateReply>;
   pageOfEntries(entriesKey: string, start: number, stop: number): Promise<[number, string[]]>;
+  deleteEntry(entriesKey: string, id: number, owner: string): Promise<0 | 1 | [string | null]>;
 };
 
 /** Who writes and the request's Idempotency-Key, when it has one. */
 export interface CreateOptions {
-  /** The authenticated writer's name; keys are scoped per writer. */
+  /** The authenticated writer's name: the entry's author, and Idempotency-Keys are scoped per writer. */
   writer?: string;
   idempotencyKey?: string;
 }
@@ -107,14 +121,14 @@ export class JournalStore {
   }
 
   /**
-   * Stores `{text, createdAt}` under a new id (or finds the entry its Idempotency-Key made) and
+   * Stores `{text, createdAt, author}` (no author when writes need no token) under a new id (or finds the entry its Idempotency-Key made) and
    * resolves once enough replicas have it (ReplicaAcks): then replicas serve it too. Rejects with
    * NotReplicatedError (maybe stored, not acknowledged) or StorageFullError (nothing stored).
    */
   async create(text: string, createdAt: string, options: CreateOptions = {}): Promise<CreateResult> {
     await this.acks.ensureEnoughReplicas();
     // JSON.stringify gives '{"text":...,"createdAt":...}'; the script puts the id in front.
-    const rest = JSON.stringify({ text, createdAt }).slice(1);
+    const rest = JSON.stringify({ text, createdAt, author: options.writer }).slice(1);
     const key = options.idempotencyKey === undefined ? undefined : idempotencyKeys(options.writer, options.idempotencyKey);
     let reply: CreateReply;
     try {
@@ -151,12 +165,18 @@ export class JournalStore {
     return entry;
   }
 
-  /** True if this call removed the entry: of concurrent deletes, exactly one gets true. */
-  async delete(id: number): Promise<boolean> {
+  /**
+   * Removes the entry if `owner` is undefined (anyone may) or its author. 'deleted' only if this call
+   * removed it (of concurrent deletes, exactly one gets it), and only once enough replicas have the
+   * removal. Not the owner's: its author (none: null).
+   */
+  async delete(id: number, owner?: string): Promise<'deleted' | 'not-found' | { author: string | null }> {
     await this.acks.ensureEnoughReplicas();
-    const removed = (await this.writer.zremrangebyscore(ENTRIES_KEY, id, id)) === 1;
-    if (removed) await this.acks.confirm();
-    return removed;
+    const result = await this.writer.deleteEntry(ENTRIES_KEY, id, owner ?? '');
+    if (Array.isArray(result)) return { author: result[0] };
+    if (result !== 1) return 'not-found';
+    await this.acks.confirm();
+    return 'deleted';
   }
 
   /**

@@ -29,6 +29,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Never a token, a digest or a name in a label: only why. */
+  readonly authFailures = new Counter({
+    name: 'journal_auth_failures_total',
+    help: 'Failed authentications (writes and GET /api/auth/me) by reason: missing (no token), invalid_request (malformed), invalid_token (unknown), blocked (too many failures)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     // process_* and nodejs_* (CPU, memory, event loop lag, GC) under their standard names, so stock dashboards work.
     collectDefaultMetrics({ register: this.registry });

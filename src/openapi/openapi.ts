@@ -28,9 +28,15 @@ function buildDocument(app: NestFastifyApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addTag('entries', 'The journal')
+    .addTag('auth', 'Who may write')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'A token from the tokens file (AUTH_MODE=token); never in the URL' },
+      'bearer',
+    )
     .addTag('health', 'Probes for Kubernetes')
     .build();
   config.components = {
+    ...config.components, // the bearer security scheme
     schemas: namedSchemas(),
     headers: {
       'X-Request-Id': {

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException, type Problem } from './problem.js';
@@ -38,6 +40,29 @@ function basic(status: number, detail: string): Problem {
 export function sendProblem(reply: FastifyReply, error: unknown, logger: Logger): void {
   const { problem, headers } = toProblem(error, reply.request, logger);
   void reply.status(problem.status).headers(headers).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify or Nest see them: headers over its 16 KiB
+ * limit (431, e.g. an oversized Authorization header), unparseable requests (400), a request too
+ * slow to arrive (408). Fastify's clientErrorHandler writes the answer to the socket itself:
+ * problem+json here too, then the connection closes.
+ */
+export function clientErrorProblem(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request headers are larger than the 16 KiB limit']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request took too long to arrive']
+        : [400, 'the request is not valid HTTP'];
+  const body = JSON.stringify(basic(status, detail));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 @Catch()

@@ -25,19 +25,27 @@ if hits == limit + 1 and block > 0 then
 end
 return { hits, left }`;
 
+// Milliseconds until the counter expires if it has reached the limit, else 0; counts nothing.
+const BLOCKED_SCRIPT = `
+local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
+if hits < tonumber(ARGV[1]) then return 0 end
+return redis.call('PTTL', KEYS[1])`;
+
 /**
  * A hit takes well under a millisecond; a hung primary would hold it for the client's 800 ms command
  * timeout, before the write's own 800 ms. Giving up sooner keeps such a write's 503 well inside 2 s.
  */
 const HIT_TIMEOUT_MS = 250;
 
-/** The limiter's Lua script, defined on the writer where it is made (RedisModule.forRoot in AppModule). */
+/** The limiter's Lua scripts, defined on the writer where it is made (RedisModule.forRoot in AppModule). */
 export const RATE_LIMIT_SCRIPTS: RedisScripts = {
   rateLimitHit: { numberOfKeys: 1, lua: HIT_SCRIPT },
+  rateLimitBlocked: { numberOfKeys: 1, lua: BLOCKED_SCRIPT },
 };
 
 type Scripted = Redis & {
   rateLimitHit(key: string, windowMs: number, limit: number, blockMs: number): Promise<[number, number]>;
+  rateLimitBlocked(key: string, limit: number): Promise<number>;
 };
 
 /**
@@ -50,7 +58,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly redis: Scripted;
   private failing = false;
 
-  constructor(writer: Redis) {
+  /** `what` names what is counted in the log lines: "writes", "failed sign-ins". */
+  constructor(
+    writer: Redis,
+    private readonly what = 'writes',
+  ) {
     this.redis = writer as Scripted;
   }
 
@@ -58,26 +70,39 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     let hits: number;
     let leftMs: number;
     try {
-      [hits, leftMs] = await this.hit(RATE_KEY_PREFIX + key, ttl, limit, blockDuration);
-    } catch (error) {
-      if (!this.failing) this.logger.warn(`Redis cannot count writes (${(error as Error).message}): rate limiting is off until it answers`);
-      this.failing = true;
+      [hits, leftMs] = await this.answer(this.redis.rateLimitHit(RATE_KEY_PREFIX + key, ttl, limit, blockDuration));
+    } catch {
       return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
     }
-    if (this.failing) this.logger.log('Redis counts writes again: rate limiting is back on');
-    this.failing = false;
     const seconds = Math.ceil(leftMs / 1000);
     const isBlocked = hits > limit;
     return { totalHits: hits, timeToExpire: seconds, isBlocked, timeToBlockExpire: isBlocked ? seconds : 0 };
   }
 
-  private async hit(key: string, windowMs: number, limit: number, blockMs: number): Promise<[number, number]> {
+  /** Whole seconds until the counter expires if it has reached `limit` (without counting a hit), else 0. */
+  async blockedFor(key: string, limit: number): Promise<number> {
+    try {
+      return Math.ceil((await this.answer(this.redis.rateLimitBlocked(RATE_KEY_PREFIX + key, limit))) / 1000);
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Redis's answer within HIT_TIMEOUT_MS, logging when counting stops and starts working again. */
+  private async answer<T>(command: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${HIT_TIMEOUT_MS} ms`)), HIT_TIMEOUT_MS);
     });
     try {
-      return await Promise.race([this.redis.rateLimitHit(key, windowMs, limit, blockMs), timeout]);
+      const result = await Promise.race([command, timeout]);
+      if (this.failing) this.logger.log(`Redis counts ${this.what} again: rate limiting is back on`);
+      this.failing = false;
+      return result;
+    } catch (error) {
+      if (!this.failing) this.logger.warn(`Redis cannot count ${this.what} (${(error as Error).message}): rate limiting is off until it answers`);
+      this.failing = true;
+      throw error;
     } finally {
       clearTimeout(timer);
     }

@@ -1,13 +1,15 @@
 import { type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
 import { ApiProblem, retryAfter } from '../openapi/responses.js';
 import { ProblemException } from '../problem/problem.js';
 
 /**
- * Limits the journal's writes (POST and DELETE /api/entries) per client address; put it on the write
- * handlers only, so reads, health and docs are never limited.
+ * Limits the journal's writes (POST and DELETE /api/entries) per writer; put it on the write
+ * handlers only, so reads, health and docs are never limited, after WriteAuthGuard.
  *
- * The client is @nestjs/throttler's default tracker: Fastify's `request.ip`, which follows
+ * The writer is the token's name when writes need one (one budget per name, from any address);
+ * without auth it is the client's address: @nestjs/throttler's default tracker: Fastify's `request.ip`, which follows
  * X-Forwarded-For only through the proxies TRUST_PROXY names (main.ts), so a client cannot choose
  * its own address; IPv6 clients are grouped by /64, which one client usually holds whole.
  */
@@ -24,6 +26,10 @@ export class WriteRateLimitGuard extends ThrottlerGuard {
 
   override canActivate(context: ExecutionContext): Promise<boolean> {
     return this.enabled ? super.canActivate(context) : Promise.resolve(true);
+  }
+
+  protected override getTracker(request: FastifyRequest): Promise<string> {
+    return request.writer ? Promise.resolve(`writer:${request.writer.name}`) : super.getTracker(request);
   }
 
   /** One budget per client for all writes: the default key would give each handler its own. */
@@ -44,8 +50,11 @@ export class WriteRateLimitGuard extends ThrottlerGuard {
   }
 }
 
-/** The guard's answer in the OpenAPI document: only when RATE_LIMIT_WRITES_PER_MINUTE is set; creates and deletes share one budget per client. */
-export const ApiRateLimited = () =>
-  ApiProblem(HttpStatus.TOO_MANY_REQUESTS, 'Over RATE_LIMIT_WRITES_PER_MINUTE writes this minute (when that is set)', {
-    headers: retryAfter,
-  });
+/**
+ * A 429 in the OpenAPI document: creates and deletes share one budget per writer (per client
+ * address without a token) when RATE_LIMIT_WRITES_PER_MINUTE is set; and an address with too many
+ * failed sign-ins (src/auth) waits too.
+ */
+export const ApiRateLimited = (
+  description = 'Over RATE_LIMIT_WRITES_PER_MINUTE writes this minute (when that is set), or over AUTH_FAILURES_PER_MINUTE failed sign-ins from this address',
+) => ApiProblem(HttpStatus.TOO_MANY_REQUESTS, description, { headers: retryAfter });

@@ -63,8 +63,9 @@ export function corsFor(origins: string[]): CorsOptions {
   return {
     origin: origins,
     methods: ['GET', 'POST', 'DELETE'],
-    allowedHeaders: ['content-type', 'x-request-id'],
-    exposedHeaders: ['location', 'retry-after', 'x-request-id'],
+    // authorization: bearer tokens (src/auth); never cookies, so credentials mode stays off.
+    allowedHeaders: ['content-type', 'x-request-id', 'authorization'],
+    exposedHeaders: ['location', 'retry-after', 'x-request-id', 'www-authenticate'],
     maxAge: 600,
   };
 }

@@ -1,4 +1,5 @@
-import { containers, find, sameNamespace, selects, workloads, type K8sObject } from './manifests.js';
+import { posix } from 'node:path';
+import { containerEnv, containers, find, sameNamespace, selects, workloads, type K8sObject } from './manifests.js';
 import { schemaProblems } from './schema.js';
 
 /**
@@ -241,6 +242,33 @@ export const checkScripts: Check = (objects) =>
     }),
   );
 
+
+/**
+ * The API runs with AUTH_MODE=token, and its tokens file is in a Secret volume mounted read-only
+ * as a folder: with subPath the kubelet never updates the file, so a revoked token would stay valid.
+ */
+export const checkAuth: Check = (objects) => {
+  const deployment = find(objects, 'Deployment', 'frontend');
+  if (!deployment) return ['Deployment/frontend (the API) is missing'];
+  return deployment.spec.template.spec.containers.flatMap((container: any) => {
+    const where = `Deployment/frontend container ${container.name}`;
+    const env = containerEnv(objects, deployment, container);
+    if (env.AUTH_MODE !== 'token') return [`${where}: AUTH_MODE is ${JSON.stringify(env.AUTH_MODE)}, not "token": anyone could write`];
+    const file = env.AUTH_TOKENS_FILE ?? '/etc/journal-auth/tokens';
+    const mount = (container.volumeMounts ?? []).find((m: any) => file.startsWith(`${m.mountPath.replace(/\/$/, '')}/`));
+    if (!mount) return [`${where}: no volume is mounted where AUTH_TOKENS_FILE (${file}) is`];
+    const volume = deployment.spec.template.spec.volumes?.find((v: any) => v.name === mount.name);
+    const problems: string[] = [];
+    if (!volume?.secret) problems.push(`${where}: ${file} is not in a Secret volume`);
+    if (!mount.readOnly) problems.push(`${where}: the tokens volume is not mounted readOnly`);
+    for (const m of container.volumeMounts.filter((m: any) => m.name === mount.name && (m.subPath || m.subPathExpr))) {
+      problems.push(`${where}: the tokens volume is mounted at ${m.mountPath} with subPath, so token changes never reach the pod`);
+    }
+    if (volume?.secret && posix.relative(mount.mountPath, file).includes('/')) problems.push(`${where}: ${file} is not a key at the top of the tokens volume`);
+    return problems;
+  });
+};
+
 export const allChecks: Record<string, Check> = {
   'schema (no unknown field, right types)': checkSchema,
   'Services select pods and their ports': checkServices,
@@ -252,6 +280,7 @@ export const allChecks: Record<string, Check> = {
   'pods are hardened (token, read-only root, limits, probes)': checkHardening,
   'workloads are replicated and have a disruption budget': checkAvailability,
   'scripts run from ConfigMaps exist, with what they source': checkScripts,
+  'writes need a token, from a Secret mounted read-only without subPath': checkAuth,
 };
 
 /** Names of the workloads whose pods a NetworkPolicy lets in to the pods of `target`. */

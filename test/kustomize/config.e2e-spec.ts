@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -95,6 +96,35 @@ describe('the Redis password', () => {
     const prod = join(copy(), 'overlays', 'prod');
     rmSync(join(prod, 'secrets'), { recursive: true });
     expect(() => render(prod)).toThrow(/secrets\/passwd/);
+  });
+});
+
+describe('the write tokens', () => {
+  it('come from make-token.sh: a 256-bit token printed once, only its digest appended to a git-ignored file', () => {
+    const prod = join(kustomizeCopy(), 'overlays', 'prod');
+    const file = join(prod, 'secrets', 'tokens');
+    const before = readFileSync(file, 'utf8');
+    const token = run('sh', [join(prod, '..', '..', 'make-token.sh'), prod, 'alice']).stdout.trim();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/); // base64url of 32 bytes
+    expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+    const digest = createHash('sha256').update(token).digest('hex');
+    expect(readFileSync(file, 'utf8')).toBe(`${before}alice sha256:${digest}\n`);
+    expect(readFileSync(file, 'utf8')).not.toContain(token);
+    expect(statSync(file).mode & 0o077).toBe(0);
+    expect(() => run('sh', [join(prod, '..', '..', 'make-token.sh'), prod, 'not a name'])).toThrow(/usage/);
+    for (const overlay of overlayNames) {
+      const ignored = join(kustomizeRoot, 'overlays', overlay, 'secrets', 'tokens');
+      expect(run('git', ['check-ignore', ignored], { cwd: repoRoot }).stdout.trim()).toBe(ignored);
+    }
+  });
+
+  it('go into a Secret whose name stays the same, so a new or revoked token rolls no pod (the API rereads the file)', () => {
+    const prod = join(kustomizeCopy(), 'overlays', 'prod');
+    const before = render(prod).objects;
+    run('sh', [join(prod, '..', '..', 'make-token.sh'), prod, 'bob']);
+    const after = render(prod).objects;
+    expect(get(after, 'Secret', 'journal-auth-tokens').data).not.toEqual(get(before, 'Secret', 'journal-auth-tokens').data);
+    expect(get(after, 'Deployment', 'frontend')).toEqual(get(before, 'Deployment', 'frontend'));
   });
 });
 

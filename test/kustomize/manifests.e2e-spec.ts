@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { parseTokensFile } from '../../src/auth/tokens-file.js';
 import { validateEnv } from '../../src/config/env.schema.js';
 import {
   allChecks,
   allowedClients,
+  checkAuth,
   checkAvailability,
   checkHardening,
   checkImages,
@@ -68,6 +70,9 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
       REDIS_SENTINELS: 'redis-0.redis-write:26379,redis-1.redis-write:26379,redis-2.redis-write:26379',
       REDIS_MASTER_NAME: 'journal',
       REDIS_PASSWORD_FILE: '/etc/redis-passwd/passwd',
+      AUTH_MODE: 'token',
+      AUTH_TOKENS_FILE: '/etc/journal-auth/tokens',
+      AUTH_ADMINS: 'ops',
       // Write rate limiting in prod only, behind one proxy hop: the ingress controller.
       ...(overlay === 'prod' ? { RATE_LIMIT_WRITES_PER_MINUTE: '60', TRUST_PROXY: '1' } : {}),
     });
@@ -83,6 +88,16 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(container.readinessProbe.httpGet).toEqual({ path: '/healthz/ready', port: 'http' });
     expect(container.startupProbe.httpGet).toBeDefined();
     expect(get(objects(), 'Service', 'frontend').spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http' }]);
+  });
+
+  it('reads the write tokens from a Secret with a stable name, so that changing it restarts no pod', () => {
+    const deployment = get(objects(), 'Deployment', 'frontend');
+    const volume = deployment.spec.template.spec.volumes.find((v: any) => v.name === 'journal-auth-tokens');
+    expect(volume.secret.secretName).toBe('journal-auth-tokens');
+    const secret = get(objects(), 'Secret', 'journal-auth-tokens');
+    expect(Object.keys(secret.data)).toEqual(['tokens']);
+    const tokens = parseTokensFile(Buffer.from(secret.data.tokens, 'base64').toString());
+    expect(tokens.map((t) => t.name)).toEqual(['ops']);
   });
 
   it('runs Redis as 3 pods with a volume each, a headless Service for writes and a ClusterIP one for reads', () => {
@@ -244,7 +259,7 @@ describe('the checks catch what they are for', () => {
   it("references: a missing ConfigMap key, a missing Secret, the source's Secret volume, a missing Issuer", () => {
     expect(checkReferences(broken((o) => (api(o).env.find((e: any) => e.name === 'JOURNAL_ENTRIES').valueFrom.configMapKeyRef.key = 'entries'))))
       .toEqual([expect.stringMatching(/^Deployment\/frontend: ConfigMap frontend-config-\w+ has no key entries$/)]);
-    expect(checkReferences(broken((o) => o.splice(o.findIndex((x) => x.kind === 'Secret'), 1)))).toEqual([
+    expect(checkReferences(broken((o) => o.splice(o.findIndex((x) => x.kind === 'Secret' && x.metadata.name.startsWith('redis-passwd-')), 1)))).toEqual([
       expect.stringMatching(/^Deployment\/frontend: Secret redis-passwd-\w+ does not exist$/),
       expect.stringMatching(/^StatefulSet\/redis: Secret redis-passwd-\w+ does not exist$/),
     ]);
@@ -300,6 +315,25 @@ describe('the checks catch what they are for', () => {
     for (const [problem, breakIt] of expectations) {
       expect(checkHardening(broken(breakIt))).toEqual([expect.stringContaining(problem)]);
     }
+  });
+
+  it('auth: AUTH_MODE off or missing, the tokens mounted with subPath or writable, or not mounted', () => {
+    const where = 'Deployment/frontend container frontend';
+    const env = (o: K8sObject[]) => api(o).env as { name: string; value?: string }[];
+    expect(checkAuth(broken((o) => (env(o).find((e) => e.name === 'AUTH_MODE')!.value = 'off')))).toEqual([
+      `${where}: AUTH_MODE is "off", not "token": anyone could write`,
+    ]);
+    expect(checkAuth(broken((o) => (api(o).env = env(o).filter((e) => e.name !== 'AUTH_MODE'))))).toEqual([
+      `${where}: AUTH_MODE is undefined, not "token": anyone could write`,
+    ]);
+    const tokensMount = (o: K8sObject[]) => api(o).volumeMounts.find((m: any) => m.name === 'journal-auth-tokens');
+    expect(checkAuth(broken((o) => Object.assign(tokensMount(o), { mountPath: '/etc/journal-auth/tokens', subPath: 'tokens' })))).toEqual([
+      `${where}: no volume is mounted where AUTH_TOKENS_FILE (/etc/journal-auth/tokens) is`,
+    ]);
+    expect(checkAuth(broken((o) => api(o).volumeMounts.push({ ...tokensMount(o), mountPath: '/etc/journal-auth-copy', subPath: 'tokens' })))).toEqual([
+      `${where}: the tokens volume is mounted at /etc/journal-auth-copy with subPath, so token changes never reach the pod`,
+    ]);
+    expect(checkAuth(broken((o) => (tokensMount(o).readOnly = false)))).toEqual([`${where}: the tokens volume is not mounted readOnly`]);
   });
 
   it('availability: one replica, no disruption budget', () => {

@@ -30,13 +30,16 @@ export function removeScratch(): void {
 }
 
 /**
- * A scratch copy of kustomize/ in which every overlay has a fresh password from make-secret.sh,
- * the way a user prepares a deploy. The repo's own tree is never touched (nor its secrets/).
+ * A scratch copy of kustomize/ in which every overlay has a fresh password from make-secret.sh
+ * and a write token for `ops` from make-token.sh, the way a user prepares a deploy. The repo's own tree is never touched (nor its secrets/).
  */
 export function kustomizeCopy(): string {
   const copy = join(scratch('journal-kustomize-'), 'kustomize');
   cpSync(kustomizeRoot, copy, { recursive: true, filter: (src) => basename(src) !== 'secrets' });
-  for (const overlay of overlayNames) run('sh', [join(copy, 'make-secret.sh'), join(copy, 'overlays', overlay)]);
+  for (const overlay of overlayNames) {
+    run('sh', [join(copy, 'make-secret.sh'), join(copy, 'overlays', overlay)]);
+    run('sh', [join(copy, 'make-token.sh'), join(copy, 'overlays', overlay), 'ops']);
+  }
   return copy;
 }
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ApiProcess, repoRoot } from '../support/api.js';
+import { bearer, newToken, tokenLine } from '../support/auth.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { containerEnv, generated, get, kustomizeCopy, removeScratch, render, type K8sObject } from './manifests.js';
 import { exitCode, LocalPod, relocate, runCommand, stop, substitute } from './pod.js';
@@ -154,10 +155,16 @@ describe('the Redis StatefulSet, run from its rendered launch script', () => {
         REDIS_WRITE_URL: relocate(env.REDIS_WRITE_URL!, 'redis-0.redis-write:6379', primary!.port),
         REDIS_READ_URL: relocate(env.REDIS_READ_URL!, 'redis:6379', replica!.port),
         REDIS_PASSWORD_FILE: local.path(env.REDIS_PASSWORD_FILE!),
+        AUTH_TOKENS_FILE: local.path(env.AUTH_TOKENS_FILE!),
       }));
+      // Writes need a token (AUTH_MODE=token): one more line in the mounted file, as make-token.sh
+      // and a Secret update would add it, picked up without a restart.
+      const token = newToken();
+      appendFileSync(local.path(env.AUTH_TOKENS_FILE!), `${tokenLine('tester', token)}\n`);
+      await api.waitForOutput('reloaded');
       const created = await fetch(`${api.url}/api/entries`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...bearer(token) },
         body: JSON.stringify({ text: 'deployed as declared' }),
       });
       expect(created.status).toBe(201);

@@ -3,11 +3,13 @@
 // in bin/up and in the test helpers: nothing they started may be left running.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../support/api.js';
+import { bearer } from '../support/auth.js';
+import { launchChromium } from '../support/browser.js';
 import { call } from '../support/http.js';
 import { Journal } from '../support/journal.js';
 import { freePort, GaveUp, waitFor } from '../support/ports.js';
@@ -125,7 +127,34 @@ describe('bin/up in a clone that only its owner may enter', () => {
     const page = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>');
-    expect((await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'POST', '/api/entries', { text: 'from a private clone' })).status).toBe(201);
+    // Writes need a token (AUTH_MODE=token): the one bin/up made on its first run, in .run/.
+    const token = readFileSync(join(clone, '.run/auth-token'), 'utf8');
+    expect((await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'POST', '/api/entries', { text: 'anonymous' })).status).toBe(401);
+    expect((await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'POST', '/api/entries', { text: 'from a private clone' }, bearer(token))).status).toBe(201);
+    expect(run.output).not.toMatch(/AUTH_MODE is not set/);
+
+    // The printed link signs a browser in; the token leaves the address bar at once.
+    const [, writer, link] = /to write as (\S+), open: (http:\/\/localhost:\d+\/#token=[A-Za-z0-9_-]{43})\n/.exec(run.output) ?? [];
+    expect(link).toBe(`http://localhost:${ports.WEB_PORT}/#token=${token}`);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(error.message));
+      page.on('console', (msg) => {
+        if (/Content Security Policy|Refused to/.test(msg.text())) problems.push(msg.text());
+      });
+      await page.goto(link!);
+      await page.locator('#writing-as', { hasText: `Writing as ${writer}` }).waitFor();
+      expect(page.url()).toBe(`http://localhost:${ports.WEB_PORT}/`);
+      await page.fill('#entry-text', 'written after the link');
+      await page.click('#save');
+      await page.locator('#entries li .text', { hasText: 'written after the link' }).waitFor();
+      expect((await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'GET', '/api/entries')).body.entries[0]).toMatchObject({ author: writer });
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
 
     const external = Object.values(networkInterfaces())
       .flat()

@@ -1,7 +1,8 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { ApiProcess } from '../support/api.js';
+import { bearer, newToken, tokenAuth } from '../support/auth.js';
 import { launchChromium } from '../support/browser.js';
 import { call, type Reply } from '../support/http.js';
 import { waitFor } from '../support/ports.js';
@@ -27,17 +28,21 @@ interface OpenApi {
 }
 
 let redis: RedisPair;
+// Both with AUTH_MODE=token, so that every status a write can answer is possible.
 let api: ApiProcess;
-let limitedApi: ApiProcess; // RATE_LIMIT_WRITES_PER_MINUTE=1
+let limitedApi: ApiProcess; // RATE_LIMIT_WRITES_PER_MINUTE=1, AUTH_FAILURES_PER_MINUTE=2
+const alice = newToken();
+const bob = newToken();
+const auth = tokenAuth([['alice', alice], ['bob', bob]]);
 let openApi: OpenApi;
 let ajv: Ajv;
 /** "METHOD /template STATUS" of every answer the scenarios got. */
 const met = new Set<string>();
 
-const journal = useJournal();
+const journal = useJournal({ env: auth.env });
 beforeAll(async () => {
   ({ redis, api } = journal);
-  limitedApi = await journal.startApi({ RATE_LIMIT_WRITES_PER_MINUTE: '1' });
+  limitedApi = await journal.startApi({ ...auth.env, RATE_LIMIT_WRITES_PER_MINUTE: '1', AUTH_FAILURES_PER_MINUTE: '2' });
   const reply = await call(api.url, 'GET', '/api/openapi.json');
   expect(reply.status).toBe(200);
   openApi = reply.body;
@@ -48,11 +53,18 @@ beforeAll(async () => {
   ajv.addSchema(openApi, 'openapi.json');
 }, 30_000);
 
+afterAll(() => auth.volume.remove());
+
+/** Both APIs count failed sign-ins from 127.0.0.1 in the same Redis: each test starts with none. */
+async function forgetFailures(): Promise<void> {
+  for (const key of (await redis.primary.command('KEYS', 'journal:rate:auth-failures:*')) as string[]) await redis.primary.command('DEL', key);
+}
+
 const pointer = (...parts: string[]) => parts.map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
 
-/** Calls the API and checks the answer against what the document says of it. */
+/** Calls the API and checks the answer against what the document says of it. Writes go with alice's token unless `headers` say otherwise. */
 async function exercise(method: string, path: string, body?: unknown, headers?: Record<string, string>, base = api.url): Promise<Reply> {
-  const reply = await call(base, method, path, body, headers);
+  const reply = await call(base, method, path, body, headers ?? (method === 'GET' ? {} : bearer(alice)));
   const pathname = path.split('?')[0];
   const template = Object.keys(openApi.paths).find((t) => new RegExp(`^${t.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(pathname));
   const key = `${method} ${template ?? pathname} ${reply.status}`;
@@ -84,6 +96,8 @@ async function exercise(method: string, path: string, body?: unknown, headers?: 
 }
 
 describe('/api/entries', () => {
+  beforeEach(forgetFailures);
+
   it('creates: 201 with Location; bad bodies 400, 413, 415', async () => {
     const created = await exercise('POST', '/api/entries', { text: 'Dear diary 😀' });
     expect(created.status).toBe(201);
@@ -92,7 +106,19 @@ describe('/api/entries', () => {
     expect((await exercise('POST', '/api/entries', { text: 'hi', id: '1' })).status).toBe(400);
     expect((await exercise('POST', '/api/entries', { text: ' ' })).status).toBe(400);
     expect((await exercise('POST', '/api/entries', { text: 'a'.repeat(70_000) })).status).toBe(413);
-    expect((await exercise('POST', '/api/entries', 'hello', { 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await exercise('POST', '/api/entries', 'hello', { 'content-type': 'text/plain', ...bearer(alice) })).status).toBe(415);
+  });
+
+  it('writes need a token: 401 without one or with an unknown one, 400 for a malformed header, 403 for another writer\'s entry', async () => {
+    const { body } = await exercise('POST', '/api/entries', { text: 'alice wrote this' });
+    expect(body.author).toBe('alice');
+    for (const headers of [{}, bearer(newToken())]) {
+      expect((await exercise('POST', '/api/entries', { text: 'who?' }, headers)).status).toBe(401);
+      expect((await exercise('DELETE', `/api/entries/${body.id}`, undefined, headers)).status).toBe(401);
+    }
+    expect((await exercise('POST', '/api/entries', { text: 'who?' }, { authorization: 'Bearer' })).status).toBe(400);
+    expect((await exercise('DELETE', `/api/entries/${body.id}`, undefined, bearer(bob))).status).toBe(403);
+    expect((await exercise('DELETE', `/api/entries/${body.id}`)).status).toBe(204);
   });
 
   it('lists: 200 (also past the end), bad page 400', async () => {
@@ -164,6 +190,18 @@ describe('/api/entries', () => {
     expect(first.status).toBe(201);
     expect((await exercise('POST', '/api/entries', { text: 'one too many' }, undefined, limitedApi.url)).status).toBe(429);
     expect((await exercise('DELETE', `/api/entries/${first.body.id}`, undefined, undefined, limitedApi.url)).status).toBe(429);
+  });
+});
+
+describe('/api/auth/me', () => {
+  beforeEach(forgetFailures);
+
+  it('answers the mode and the writer (200), a malformed header 400, an unknown token 401, too many failures 429', async () => {
+    expect((await exercise('GET', '/api/auth/me')).body).toEqual({ mode: 'token' });
+    expect((await exercise('GET', '/api/auth/me', undefined, bearer(alice))).body).toEqual({ mode: 'token', name: 'alice', admin: false });
+    expect((await exercise('GET', '/api/auth/me', undefined, { authorization: 'Bearer' }, limitedApi.url)).status).toBe(400);
+    expect((await exercise('GET', '/api/auth/me', undefined, bearer(newToken()), limitedApi.url)).status).toBe(401);
+    expect((await exercise('GET', '/api/auth/me', undefined, bearer(alice), limitedApi.url)).status).toBe(429);
   });
 });
 
@@ -249,9 +287,22 @@ describe('the document', () => {
     expect([...met].sort()).toEqual(documented.sort());
   });
 
+  it('puts the bearer scheme on the writes (optional on /api/auth/me, none on reads), and `author` in the Entry', () => {
+    const document = openApi as unknown as {
+      paths: Record<string, Record<string, { security?: unknown }>>;
+      components: { securitySchemes?: unknown; schemas: { Entry: { properties: Record<string, unknown> } } };
+    };
+    expect(document.components.securitySchemes).toEqual({ bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }) });
+    expect(document.paths['/api/entries']!.post!.security).toEqual([{ bearer: [] }]);
+    expect(document.paths['/api/entries/{id}']!.delete!.security).toEqual([{ bearer: [] }]);
+    expect(document.paths['/api/auth/me']!.get!.security).toEqual(expect.arrayContaining([{ bearer: [] }, {}]));
+    expect(document.paths['/api/entries']!.get!.security).toBeUndefined();
+    expect(document.components.schemas.Entry.properties.author).toMatchObject({ type: 'string' });
+  });
+
   it('names its schemas', () => {
     expect(Object.keys(openApi.components.schemas).sort()).toEqual(
-      ['Entry', 'EntryPage', 'HealthProblem', 'HealthReport', 'NewEntry', 'Problem'],
+      ['AuthStatus', 'Entry', 'EntryPage', 'HealthProblem', 'HealthReport', 'NewEntry', 'Problem'],
     );
   });
 });

@@ -76,7 +76,7 @@ describe('CORS', () => {
     expect(Object.fromEntries(allowed.headers)).toMatchObject({
       'access-control-allow-origin': otherOrigin,
       'access-control-allow-methods': 'GET, POST, DELETE',
-      'access-control-allow-headers': 'content-type, x-request-id',
+      'access-control-allow-headers': 'content-type, x-request-id, authorization',
       'access-control-max-age': '600',
     });
     expect(allowed.headers.get('vary')).toMatch(/origin/i);

@@ -73,17 +73,23 @@ export class ApiProcess {
     return `http://127.0.0.1:${this.metricsPort}/metrics`;
   }
 
-  /** Spawns the API (on a free metrics port unless `env` names one); `env` replaces the inherited settings. Does not wait. */
-  static async spawn(env: Record<string, string>, options: ApiOptions = {}): Promise<ApiProcess> {
+  /**
+   * Spawns the API (on a free metrics port unless `env` names one); `env` replaces the inherited
+   * settings. Writes need no token unless `env` sets AUTH_MODE (test/support/auth.ts); a setting
+   * given as undefined is left unset. Does not wait.
+   */
+  static async spawn(env: Record<string, string | undefined>, options: ApiOptions = {}): Promise<ApiProcess> {
     const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !/^(PORT|HOST|JOURNAL_|REDIS_|NODE_ENV|LOG_|RATE_|METRICS_|TRUST_|CORS_)/.test(k)),
+      Object.entries(process.env).filter(([k]) => !/^(PORT|HOST|JOURNAL_|REDIS_|NODE_ENV|LOG_|RATE_|METRICS_|TRUST_|CORS_|AUTH_)/.test(k)),
     );
     const port = Number(env.PORT ?? 0);
     const metricsPort = Number(env.METRICS_PORT ?? (await freePort()));
     const log = options.logFile === undefined ? 'pipe' : openSync(options.logFile, 'a');
     const child = spawn(process.execPath, [options.main ?? 'dist/main.js'], {
       cwd: options.cwd ?? repoRoot,
-      env: { ...inherited, ...env, PORT: String(port), METRICS_PORT: String(metricsPort) },
+      env: Object.fromEntries(
+        Object.entries({ ...inherited, AUTH_MODE: 'off', ...env, PORT: String(port), METRICS_PORT: String(metricsPort) }).filter(([, value]) => value !== undefined),
+      ),
       stdio: ['ignore', log, log],
     });
     if (typeof log === 'number') closeSync(log); // the child has its own copy
@@ -91,7 +97,7 @@ export class ApiProcess {
   }
 
   /** Spawns the API on a free port and waits for `/healthz/ready` to answer 200. */
-  static async start(env: Record<string, string>, options: ApiOptions = {}): Promise<ApiProcess> {
+  static async start(env: Record<string, string | undefined>, options: ApiOptions = {}): Promise<ApiProcess> {
     const port = env.PORT ? Number(env.PORT) : await freePort();
     const api = await ApiProcess.spawn({ ...env, PORT: String(port) }, options);
     let exitCode: number | null | undefined;

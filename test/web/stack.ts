@@ -18,7 +18,7 @@ export class Nginx {
 
   private constructor(
     private readonly child: ChildProcess,
-    private readonly dir: string,
+    readonly dir: string,
     readonly url: string,
   ) {
     child.stderr?.on('data', (d) => (this.output += d));

@@ -1,9 +1,10 @@
 // The journal API (docs/api.md), same origin: the Ingress (or bin/up's NGINX) routes /api to it.
 import { errorMessage, NETWORK_ERROR } from './format.js';
 
+import type { AuthStatus } from '../../src/auth/auth-status.contract.js';
 import type { Entry, EntryPage } from '../../src/journal/entry.contract.js';
 
-export type { Entry, EntryPage };
+export type { AuthStatus, Entry, EntryPage };
 
 /** A failed call, with the message to show (status 0: the request never got an answer). */
 export class ApiError extends Error {
@@ -15,9 +16,16 @@ export class ApiError extends Error {
   }
 }
 
-async function send<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...extraHeaders };
+/** `token` goes only into the Authorization header, never into a URL. */
+async function send<T>(
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string; signal?: AbortSignal; headers?: Record<string, string> } = {},
+): Promise<T> {
+  const { body, token, signal } = options;
+  const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...options.headers };
   if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
   let res: Response;
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
@@ -31,9 +39,11 @@ async function send<T>(method: string, path: string, body?: unknown, signal?: Ab
 }
 
 export const api = {
-  list: (page: number, signal?: AbortSignal) => send<EntryPage>('GET', `/api/entries?page=${page}`, undefined, signal),
+  list: (page: number, signal?: AbortSignal) => send<EntryPage>('GET', `/api/entries?page=${page}`, { signal }),
   /** `idempotencyKey`: one per save attempt, the same when the save is retried, so a retry never adds a second entry. */
-  create: (text: string, idempotencyKey: string) =>
-    send<Entry>('POST', '/api/entries', { text }, undefined, { 'idempotency-key': idempotencyKey }),
-  remove: (id: string) => send<void>('DELETE', `/api/entries/${encodeURIComponent(id)}`),
+  create: (text: string, idempotencyKey: string, token?: string) =>
+    send<Entry>('POST', '/api/entries', { body: { text }, token, headers: { 'idempotency-key': idempotencyKey } }),
+  remove: (id: string, token?: string) => send<void>('DELETE', `/api/entries/${encodeURIComponent(id)}`, { token }),
+  /** Whether writes need a token, and whose `token` is (a 401 if it is not valid). */
+  me: (token?: string) => send<AuthStatus>('GET', '/api/auth/me', { token }),
 };

@@ -1,6 +1,10 @@
 // The journal page: plain DOM, entries always set as text (textContent), never as HTML.
-import { api, ApiError, type Entry, type EntryPage } from './api.js';
+import { api, ApiError, type AuthStatus, type Entry, type EntryPage } from './api.js';
 import { counter, excerpt, formatDate, pageCount, pageFromQuery, pageSummary, textProblem } from './format.js';
+import { forgetToken, storedToken, storeToken, takeTokenFromFragment } from './session.js';
+
+// First, before anything can read or log the address: a sign-in link's token leaves the address bar.
+takeTokenFromFragment();
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -26,10 +30,100 @@ const newer = byId<HTMLButtonElement>('newer');
 const older = byId<HTMLButtonElement>('older');
 const dialog = byId<HTMLDialogElement>('confirm-delete');
 const dialogText = byId('confirm-text');
+const newSection = byId('new-section');
+const readOnly = byId('read-only');
+const writingAs = byId('writing-as');
+const signInButton = byId<HTMLButtonElement>('sign-in');
+const signOutButton = byId<HTMLButtonElement>('sign-out');
+const signInDialog = byId<HTMLDialogElement>('sign-in-dialog');
+const signInForm = byId<HTMLFormElement>('sign-in-form');
+const signInReason = byId('sign-in-reason');
+const tokenInput = byId<HTMLInputElement>('token-input');
+const signInError = byId('sign-in-error');
+const SIGN_IN_REASON = signInReason.textContent;
 
 let current: EntryPage = { entries: [], page: pageFromQuery(location.search), pageSize: 10, total: 0 };
 let inFlight: AbortController | undefined;
 let saving = false;
+/** Until the API says otherwise, nothing is writable (no editor flashes up for a visitor). */
+let auth: AuthStatus = { mode: 'token' };
+
+// ---- who is writing --------------------------------------------------------------------------
+
+const signedIn = (): boolean => auth.mode === 'token' && auth.name !== undefined;
+const canWrite = (): boolean => auth.mode === 'off' || signedIn();
+/** The API decides too (403); this only spares buttons that would fail. */
+const canDelete = (entry: Entry): boolean => auth.mode === 'off' || (auth.mode === 'token' && (auth.admin === true || (auth.name !== undefined && entry.author === auth.name)));
+
+function renderAccount(): void {
+  const name = auth.mode === 'token' ? auth.name : undefined;
+  writingAs.textContent = name === undefined ? '' : `Writing as ${name}`;
+  writingAs.hidden = signOutButton.hidden = name === undefined;
+  signInButton.hidden = auth.mode !== 'token' || name !== undefined;
+  readOnly.hidden = canWrite();
+  newSection.hidden = !canWrite();
+  render(current);
+}
+
+/** Asks the API who the stored token belongs to; a token it no longer accepts is forgotten. */
+async function refreshAuth(): Promise<void> {
+  try {
+    auth = await api.me(storedToken());
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) return; // the list shows what is wrong with the API
+    signOut();
+    askForToken('Your access token is no longer accepted (revoked or replaced). Enter a valid one to write.');
+    return;
+  }
+  renderAccount();
+}
+
+function signOut(): void {
+  forgetToken();
+  auth = { mode: 'token' };
+  renderAccount();
+}
+
+function askForToken(reason = SIGN_IN_REASON): void {
+  signInReason.textContent = reason;
+  signInError.textContent = '';
+  tokenInput.value = '';
+  if (!signInDialog.open) signInDialog.showModal();
+  tokenInput.focus();
+}
+
+signInButton.addEventListener('click', () => askForToken());
+signOutButton.addEventListener('click', () => {
+  signOut();
+  signInButton.focus();
+});
+byId('sign-in-cancel').addEventListener('click', () => signInDialog.close());
+signInForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const token = tokenInput.value.trim();
+  if (token === '') return void (signInError.textContent = 'Enter your access token.');
+  try {
+    const status = await api.me(token);
+    if (status.mode === 'token' && status.name === undefined) throw new ApiError('That is not an access token.', 400);
+    storeToken(token);
+    auth = status;
+  } catch (error) {
+    signInError.textContent = error instanceof ApiError && error.status === 401 ? 'This token is not valid. Check it and try again.' : error instanceof ApiError ? error.message : String(error);
+    tokenInput.focus();
+    return;
+  }
+  signInDialog.close();
+  renderAccount();
+  heading.focus();
+});
+
+/** A write the API refused for want of a valid token: sign in again. True if that was the reason. */
+function signInAgainIf(error: unknown): boolean {
+  if (!(error instanceof ApiError && error.status === 401)) return false;
+  signOut();
+  askForToken('Your access token is no longer accepted (revoked or replaced). Enter a valid one to write.');
+  return true;
+}
 
 // ---- the list -------------------------------------------------------------------------------
 
@@ -39,9 +133,20 @@ function entryItem(entry: Entry): HTMLLIElement {
   const time = document.createElement('time');
   time.dateTime = entry.createdAt;
   time.textContent = formatDate(entry.createdAt);
+  const meta = document.createElement('div');
+  meta.append(time);
+  if (entry.author !== undefined) {
+    const author = document.createElement('span');
+    author.className = 'author';
+    author.textContent = ` · ${entry.author}`;
+    meta.append(author);
+  }
   const text = document.createElement('p');
   text.className = 'text';
   text.textContent = entry.text;
+  article.append(meta, text);
+  item.append(article);
+  if (!canDelete(entry)) return item;
   const remove = document.createElement('button');
   remove.type = 'button';
   remove.className = 'delete';
@@ -49,8 +154,7 @@ function entryItem(entry: Entry): HTMLLIElement {
   // Each button names its entry for screen readers, which list buttons out of context.
   remove.setAttribute('aria-label', `Delete entry from ${time.textContent}`);
   remove.addEventListener('click', () => confirmDelete(entry));
-  article.append(time, text, remove);
-  item.append(article);
+  article.append(remove);
   return item;
 }
 
@@ -118,6 +222,8 @@ async function goTo(page: number, from: HTMLButtonElement): Promise<void> {
 newer.addEventListener('click', () => void goTo(current.page - 1, newer));
 older.addEventListener('click', () => void goTo(current.page + 1, older));
 byId('retry').addEventListener('click', async () => {
+  // The API may have been unreachable at start too: ask again who may write.
+  void refreshAuth();
   if (await load(current.page)) heading.focus();
 });
 window.addEventListener('popstate', () => void load(pageFromQuery(location.search)));
@@ -154,7 +260,7 @@ form.addEventListener('submit', async (event) => {
   saveButton.textContent = 'Saving…';
   const key = failedSave?.text === text ? failedSave.key : newIdempotencyKey();
   try {
-    await api.create(text, key);
+    await api.create(text, key, storedToken());
     failedSave = undefined;
     textarea.value = '';
     formError.textContent = '';
@@ -165,7 +271,7 @@ form.addEventListener('submit', async (event) => {
   } catch (error) {
     // Maybe stored after all (a 503 or a lost answer): the retry's key makes the API answer with that entry.
     failedSave = { text, key };
-    showFormError(error instanceof ApiError ? error.message : String(error));
+    if (!signInAgainIf(error)) showFormError(error instanceof ApiError ? error.message : String(error));
   } finally {
     saving = false;
     saveButton.removeAttribute('aria-disabled');
@@ -206,9 +312,10 @@ byId('confirm-ok').addEventListener('click', () => dialog.close('delete'));
 
 async function remove(entry: Entry): Promise<void> {
   try {
-    await api.remove(entry.id);
+    await api.remove(entry.id, storedToken());
   } catch (error) {
-    // Already gone (deleted elsewhere): the reader's wish is fulfilled.
+    if (signInAgainIf(error)) return;
+    // Already gone (deleted elsewhere): the reader's wish is fulfilled. A 403 shows the API's reason.
     if (!(error instanceof ApiError && error.status === 404)) {
       showListError(error instanceof ApiError ? error.message : String(error));
       heading.focus();
@@ -221,4 +328,5 @@ async function remove(entry: Entry): Promise<void> {
 }
 
 updateCounter();
+void refreshAuth();
 void load(current.page);
