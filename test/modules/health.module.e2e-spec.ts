@@ -24,7 +24,7 @@ beforeAll(async () => {
   redis = await startRedisPair();
   const module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule.forRoot({}), HealthModule] })
     .overrideProvider(redisConfig.KEY)
-    .useValue({ writeUrl: redis.primary.url, readUrl: redis.replica.url, passwordFile: '(test)', password: redis.password })
+    .useValue({ writer: redis.primary.url, reader: redis.replica.url, passwordFile: '(test)', password: redis.password, minReplicaAcks: 1 })
     .overrideProvider(serverConfig.KEY)
     .useValue({ port: 0, host: '127.0.0.1', metricsPort: await freePort() })
     .compile();

@@ -156,19 +156,19 @@ describe('/api/entries', () => {
 
   it('with an Idempotency-Key: replay 201, 422 for another text, 400 for a bad key, 409 while the first is in flight', async () => {
     const key = `openapi-${Date.now()}`;
-    const first = await exercise('POST', '/api/entries', { text: 'keyed' }, { 'idempotency-key': key });
+    const first = await exercise('POST', '/api/entries', { text: 'keyed' }, { ...bearer(alice), 'idempotency-key': key });
     expect(first.status).toBe(201);
-    expect((await exercise('POST', '/api/entries', { text: 'keyed' }, { 'idempotency-key': key })).body).toEqual(first.body);
-    expect((await exercise('POST', '/api/entries', { text: 'not the same' }, { 'idempotency-key': key })).status).toBe(422);
-    expect((await exercise('POST', '/api/entries', { text: 'keyed' }, { 'idempotency-key': 'with space' })).status).toBe(400);
+    expect((await exercise('POST', '/api/entries', { text: 'keyed' }, { ...bearer(alice), 'idempotency-key': key })).body).toEqual(first.body);
+    expect((await exercise('POST', '/api/entries', { text: 'not the same' }, { ...bearer(alice), 'idempotency-key': key })).status).toBe(422);
+    expect((await exercise('POST', '/api/entries', { text: 'keyed' }, { ...bearer(alice), 'idempotency-key': 'with space' })).status).toBe(400);
     // A hung replica holds the first request in its WAIT; the same key meanwhile is in flight.
     const inFlight = `openapi-in-flight-${Date.now()}`;
     redis.replica.pause();
     try {
-      const waiting = exercise('POST', '/api/entries', { text: 'slow' }, { 'idempotency-key': inFlight });
+      const waiting = exercise('POST', '/api/entries', { text: 'slow' }, { ...bearer(alice), 'idempotency-key': inFlight });
       await waitFor('the first request to be stored', async () =>
-        (await redis.primary.command('EXISTS', `journal:idempotency-in-flight::${inFlight}`)) === 1 ? true : undefined, 2000);
-      expect((await exercise('POST', '/api/entries', { text: 'slow' }, { 'idempotency-key': inFlight })).status).toBe(409);
+        (await redis.primary.command('EXISTS', `journal:idempotency-in-flight:alice:${inFlight}`)) === 1 ? true : undefined, 2000);
+      expect((await exercise('POST', '/api/entries', { text: 'slow' }, { ...bearer(alice), 'idempotency-key': inFlight })).status).toBe(409);
       expect((await waiting).status).toBe(503);
       expect((await exercise('DELETE', `/api/entries/${first.body.id}`)).status).toBe(503);
     } finally {
