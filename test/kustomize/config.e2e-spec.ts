@@ -29,15 +29,15 @@ describe('a config change in an overlay', () => {
     const prod = join(copy, 'overlays', 'prod');
     before = render(prod).objects;
     editKustomization(prod, (k) => {
-      const generator = k.configMapGenerator.find((g: any) => g.name === 'frontend-config');
-      generator.literals = generator.literals.map((l: string) => (l.startsWith('journalEntries=') ? 'journalEntries=25' : l));
+      // One literal, nothing else: the ConfigMap's keys are the API's variables.
+      k.configMapGenerator.find((g: any) => g.name === 'frontend-config').literals.push('JOURNAL_ENTRIES=25');
     });
     after = render(prod).objects;
   });
 
   it('renames the ConfigMap, and the Deployment follows, so its pods roll (and the old map can stay for a rollback)', () => {
     const [old, changed] = [generated(before, 'ConfigMap', 'frontend-config'), generated(after, 'ConfigMap', 'frontend-config')];
-    expect(changed.data.journalEntries).toBe('25');
+    expect(changed.data.JOURNAL_ENTRIES).toBe('25');
     expect(changed.metadata.name).not.toBe(old.metadata.name);
     const references = referencedNames(get(after, 'Deployment', 'frontend')).filter((n) => n.startsWith('frontend-config-'));
     expect(references.length).toBeGreaterThan(0);

@@ -61,8 +61,8 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
       NODE_ENV: 'production',
       PORT: '8080',
       METRICS_PORT: '9464',
-      LOG_LEVEL: generated(objects(), 'ConfigMap', 'frontend-config').data.logLevel,
-      JOURNAL_ENTRIES: generated(objects(), 'ConfigMap', 'frontend-config').data.journalEntries,
+      LOG_LEVEL: 'info',
+      JOURNAL_ENTRIES: overlay === 'dev' ? '5' : '10',
       REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379',
       REDIS_READ_URL: 'redis://redis:6379',
       REDIS_PASSWORD_FILE: '/etc/redis-passwd/passwd',
@@ -70,8 +70,10 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
       ...(overlay === 'prod' ? { RATE_LIMIT_WRITES_PER_MINUTE: '60', TRUST_PROXY: '1' } : {}),
     });
     expect(env.JOURNAL_ENTRIES).toMatch(/^[1-9]\d*$/);
-    // The API's own schema accepts every value: a bad one would stop every pod at start.
-    expect(() => validateEnv(env)).not.toThrow();
+    // The API's own schema accepts every value (a bad one would stop every pod at start) and
+    // knows every key of the settings ConfigMap (a misspelt one would be ignored).
+    const settings = generated(objects(), 'ConfigMap', 'frontend-config').data;
+    expect(Object.keys(settings).filter((key) => !(key in validateEnv(env)))).toEqual([]);
     const mount = container.volumeMounts.find((m: any) => m.mountPath === '/etc/redis-passwd');
     expect(mount?.readOnly).toBe(true);
     const volume = deployment.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
@@ -195,9 +197,9 @@ describe('the checks catch what they are for', () => {
     ]);
   });
 
-  it("references: a missing ConfigMap key, a missing Secret, the source's Secret volume, a missing Issuer", () => {
-    expect(checkReferences(broken((o) => (api(o).env.find((e: any) => e.name === 'JOURNAL_ENTRIES').valueFrom.configMapKeyRef.key = 'entries'))))
-      .toEqual([expect.stringMatching(/^Deployment\/frontend: ConfigMap frontend-config-\w+ has no key entries$/)]);
+  it("references: a missing ConfigMap, a missing Secret, the source's Secret volume, a missing Issuer", () => {
+    expect(checkReferences(broken((o) => (api(o).envFrom[0].configMapRef.name = 'frontend-settings'))))
+      .toEqual(['Deployment/frontend: ConfigMap frontend-settings does not exist']);
     expect(checkReferences(broken((o) => o.splice(o.findIndex((x) => x.kind === 'Secret'), 1)))).toEqual([
       expect.stringMatching(/^Deployment\/frontend: Secret redis-passwd-\w+ does not exist$/),
       expect.stringMatching(/^StatefulSet\/redis: Secret redis-passwd-\w+ does not exist$/),
