@@ -53,6 +53,37 @@ export const checkIngresses: Check = (objects) =>
     });
 
 /**
+ * Gateway API: every HTTPRoute backend is an existing Service and one of its ports; a route
+ * attached to a Gateway of this rendering names one of its listeners, and that listener serves
+ * the route's host names. (A Gateway in another namespace, a shared one, is the cluster's.)
+ */
+export const checkRoutes: Check = (objects) =>
+  objects
+    .filter((o) => o.kind === 'HTTPRoute')
+    .flatMap((route) => {
+      const where = `HTTPRoute/${route.metadata.name}`;
+      const namespace = route.metadata.namespace;
+      const backends = (route.spec.rules ?? []).flatMap((rule: any) => rule.backendRefs ?? []);
+      const parents = (route.spec.parentRefs ?? []).filter((ref: any) => (ref.kind ?? 'Gateway') === 'Gateway' && (ref.namespace ?? namespace) === namespace);
+      return [
+        ...backends.flatMap((backend: any) => {
+          const service = find(objects, 'Service', backend.name, namespace);
+          if (!service) return [`${where}: backend Service ${backend.name} does not exist`];
+          return (service.spec.ports ?? []).some((p: any) => p.port === backend.port) ? [] : [`${where}: Service ${backend.name} has no port ${backend.port}`];
+        }),
+        ...parents.flatMap((ref: any) => {
+          const gateway = find(objects, 'Gateway', ref.name, namespace);
+          if (!gateway) return [`${where}: Gateway ${ref.name} does not exist`];
+          const listeners = (gateway.spec.listeners ?? []).filter((l: any) => ref.sectionName === undefined || l.name === ref.sectionName);
+          if (listeners.length === 0) return [`${where}: Gateway ${ref.name} has no listener ${ref.sectionName}`];
+          return (route.spec.hostnames ?? [])
+            .filter((host: string) => !listeners.some((l: any) => l.hostname === undefined || l.hostname === host))
+            .map((host: string) => `${where}: no listener of Gateway ${ref.name} serves ${host}`);
+        }),
+      ];
+    });
+
+/**
  * Every ConfigMap and Secret a pod or Ingress uses exists (with the keys used), except the TLS
  * Secret that cert-manager makes, and then the Issuer it names must exist.
  */
@@ -91,17 +122,22 @@ export const checkReferences: Check = (objects) => {
       }
     }
   }
-  for (const ingress of objects.filter((o) => o.kind === 'Ingress')) {
-    const annotations = ingress.metadata.annotations ?? {};
+  // TLS Secrets of an Ingress or a Gateway's listeners: made by cert-manager when annotated.
+  const tlsSecrets = (o: K8sObject): string[] =>
+    o.kind === 'Ingress'
+      ? (o.spec.tls ?? []).map((tls: any) => tls.secretName)
+      : (o.spec.listeners ?? []).flatMap((l: any) => (l.tls?.certificateRefs ?? []).map((ref: any) => ref.name));
+  for (const edge of objects.filter((o) => o.kind === 'Ingress' || o.kind === 'Gateway')) {
+    const annotations = edge.metadata.annotations ?? {};
     const issuer = annotations['cert-manager.io/issuer'];
     const clusterIssuer = annotations['cert-manager.io/cluster-issuer'];
-    for (const tls of ingress.spec.tls ?? []) {
+    for (const secretName of tlsSecrets(edge)) {
       if (issuer) {
-        if (!find(objects, 'Issuer', issuer, ingress.metadata.namespace)) problems.push(`Ingress/${ingress.metadata.name}: Issuer ${issuer} does not exist`);
+        if (!find(objects, 'Issuer', issuer, edge.metadata.namespace)) problems.push(`${edge.kind}/${edge.metadata.name}: Issuer ${issuer} does not exist`);
       } else if (clusterIssuer) {
-        if (!find(objects, 'ClusterIssuer', clusterIssuer)) problems.push(`Ingress/${ingress.metadata.name}: ClusterIssuer ${clusterIssuer} does not exist`);
+        if (!find(objects, 'ClusterIssuer', clusterIssuer)) problems.push(`${edge.kind}/${edge.metadata.name}: ClusterIssuer ${clusterIssuer} does not exist`);
       } else {
-        require(ingress, 'Secret', tls.secretName, ['tls.crt', 'tls.key']);
+        require(edge, 'Secret', secretName, ['tls.crt', 'tls.key']);
       }
     }
   }
@@ -207,6 +243,7 @@ export const allChecks: Record<string, Check> = {
   'schema (no unknown field, right types)': checkSchema,
   'Services select pods and their ports': checkServices,
   'Ingress backends and TLS hosts exist': checkIngresses,
+  'HTTPRoute backends, Gateways and listeners exist': checkRoutes,
   'ConfigMap, Secret and Issuer references are provided': checkReferences,
   'StatefulSets have a headless governing Service': checkStatefulSets,
   'pods meet the restricted Pod Security Standard': checkRestricted,

@@ -1,19 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { repoRoot } from '../support/api.js';
-import { generated, get, kustomizeCopy, kustomizeRoot, overlayNames, removeScratch, render, run, type K8sObject } from './manifests.js';
+import { editKustomization, generated, get, kustomizeCopy, kustomizeRoot, overlayNames, removeScratch, render, run, type K8sObject } from './manifests.js';
 
 afterAll(removeScratch);
-
-/** Edits an overlay's kustomization.yaml in place (in a scratch copy). */
-function editKustomization(overlay: string, edit: (kustomization: any) => void): void {
-  const file = join(overlay, 'kustomization.yaml');
-  const kustomization = parse(readFileSync(file, 'utf8'));
-  edit(kustomization);
-  writeFileSync(file, JSON.stringify(kustomization)); // JSON is YAML
-}
 
 /** Every ConfigMap and Secret name a workload's pod template refers to. */
 const referencedNames = (workload: K8sObject): string[] =>

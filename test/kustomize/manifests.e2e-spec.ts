@@ -12,19 +12,23 @@ import {
   checkIngresses,
   checkReferences,
   checkRestricted,
+  checkRoutes,
   checkSchema,
   checkServices,
   checkStatefulSets,
 } from './checks.js';
-import { containerEnv, find, generated, get, kustomizeCopy, overlayNames, removeScratch, render, type K8sObject, type Rendering } from './manifests.js';
+import { containerEnv, find, generated, get, kustomizeCopy, kustomizeRoot, overlayNames, overlayWith, removeScratch, render, type K8sObject, type Rendering } from './manifests.js';
 
 afterAll(removeScratch);
 
 const renderings: Record<string, Rendering> = {};
+/** prod with the Ingress component in place of the Gateway: what the Ingress checks are shown on. */
+let withIngress: K8sObject[];
 
 beforeAll(() => {
   const copy = kustomizeCopy();
   for (const overlay of overlayNames) renderings[overlay] = render(join(copy, 'overlays', overlay));
+  withIngress = render(overlayWith('prod', ['ingress'], { ingressClassName: 'example' })).objects;
 });
 
 it('has a dev and a prod overlay', () => {
@@ -42,15 +46,34 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(check(objects())).toEqual([]);
   });
 
-  it('serves the API and the web UI through the Ingress, over TLS from Let\'s Encrypt', () => {
-    const ingress = get(objects(), 'Ingress', 'journal');
-    const [api, root] = ingress.spec.rules[0].http.paths;
-    expect(api).toEqual({ path: '/api', pathType: 'Prefix', backend: { service: { name: 'frontend', port: { number: 8080 } } } });
-    expect(root).toEqual({ path: '/', pathType: 'Prefix', backend: { service: { name: 'fileserver', port: { number: 80 } } } });
-    expect(ingress.spec.tls[0].hosts).toEqual([ingress.spec.rules[0].host]);
-    const issuer = get(objects(), 'Issuer', ingress.metadata.annotations!['cert-manager.io/issuer']!);
+  it('serves the API and the web UI through its own Gateway, over HTTPS from Let\'s Encrypt', () => {
+    const host = overlay === 'prod' ? 'journal.example.com' : 'dev.journal.example.com';
+    const route = get(objects(), 'HTTPRoute', 'journal');
+    expect(route.spec.parentRefs).toEqual([{ name: 'journal', sectionName: 'https' }]);
+    expect(route.spec.hostnames).toEqual([host]);
+    expect(route.spec.rules).toEqual([
+      { matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backendRefs: [{ name: 'frontend', port: 8080 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'fileserver', port: 80 }] },
+    ]);
+    const gateway = get(objects(), 'Gateway', 'journal');
+    const https = gateway.spec.listeners.find((l: any) => l.name === 'https');
+    expect(https).toMatchObject({ protocol: 'HTTPS', port: 443, hostname: host, tls: { mode: 'Terminate', certificateRefs: [{ name: 'journal-tls' }] } });
+    // cert-manager's Gateway support makes the certificate from this Issuer, solving HTTP-01 on
+    // the Gateway's HTTP listener, where everything else is redirected to HTTPS.
+    const issuer = get(objects(), 'Issuer', gateway.metadata.annotations!['cert-manager.io/issuer']!);
     const server = overlay === 'prod' ? 'https://acme-v02.api.letsencrypt.org/directory' : 'https://acme-staging-v02.api.letsencrypt.org/directory';
     expect(issuer.spec.acme.server).toBe(server);
+    expect(issuer.spec.acme.solvers).toEqual([{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'journal', kind: 'Gateway', sectionName: 'http' }] } } }]);
+    expect(gateway.spec.listeners.find((l: any) => l.name === 'http')).toMatchObject({ protocol: 'HTTP', port: 80, hostname: host });
+    const redirect = get(objects(), 'HTTPRoute', 'journal-https-redirect');
+    expect(redirect.spec.parentRefs).toEqual([{ name: 'journal', sectionName: 'http' }]);
+    expect(redirect.spec.rules).toEqual([{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }]);
+    // Nothing assumes the retired ingress-nginx controller: not its class, namespace or annotations.
+    expect(JSON.stringify(objects())).not.toMatch(/nginx\.ingress|ingress-nginx|ingressClassName":"nginx/);
+    expect(readFileSync(join(kustomizeRoot, 'overlays', overlay, 'kustomization.yaml'), 'utf8') + readFileSync(join(kustomizeRoot, 'overlays', overlay, 'edge.yaml'), 'utf8')).not.toMatch(/ingress-nginx|nginx\.ingress/);
+    // The settings file is read, not deployed; nothing is left at its placeholder.
+    expect(find(objects(), 'ConfigMap', 'edge')).toBeUndefined();
+    expect(JSON.stringify(objects())).not.toContain('set-by-');
   });
 
   it('runs the API as the design says: env, Redis endpoints, Secret file, probes', () => {
@@ -111,14 +134,16 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(servicePorts.filter((p: any) => p.targetPort === 'metrics' || p.targetPort === metrics.containerPort)).toEqual([]);
   });
 
-  it('lets only the ingress controller reach the API, and only the monitoring namespace its metrics', () => {
-    const policy = get(objects(), 'NetworkPolicy', 'frontend');
-    expect(policy.spec.podSelector.matchLabels['app.kubernetes.io/name']).toBe('frontend');
-    expect(policy.spec.ingress).toEqual([
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 'http' }] },
+  it('lets only the edge\'s proxies reach the API and the web UI, and only the monitoring namespace the API\'s metrics', () => {
+    const proxies = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } };
+    expect(get(objects(), 'NetworkPolicy', 'frontend').spec.ingress).toEqual([
+      { from: [proxies], ports: [{ port: 'http' }] },
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 'metrics' }] },
     ]);
-    expect(get(objects(), 'Ingress', 'journal').spec.ingressClassName).toBe('nginx');
+    expect(get(objects(), 'NetworkPolicy', 'fileserver').spec.ingress).toEqual([{ from: [proxies], ports: [{ port: 'http' }] }]);
+    for (const app of ['frontend', 'fileserver']) {
+      expect(allowedClients(objects(), get(objects(), 'Deployment', app))).toEqual([]); // no pod of the journal's own
+    }
   });
 
   it('lets only the API pods and the Redis pods themselves reach Redis', () => {
@@ -149,9 +174,9 @@ describe('the checks catch what they are for', () => {
   );
   const fromSource = (kind: string, name: string) => get(source, kind, name);
 
-  /** The prod rendering with one thing broken. */
-  const broken = (breakIt: (objects: K8sObject[]) => void): K8sObject[] => {
-    const objects = structuredClone(renderings.prod!.objects);
+  /** The prod rendering (or another) with one thing broken. */
+  const broken = (breakIt: (objects: K8sObject[]) => void, rendering = renderings.prod!.objects): K8sObject[] => {
+    const objects = structuredClone(rendering);
     breakIt(objects);
     return objects;
   };
@@ -189,11 +214,30 @@ describe('the checks catch what they are for', () => {
     expect(checkIngresses([fromSource('Ingress', 'frontend-ingress'), fromSource('Service', 'fileserver')])).toEqual([
       'Ingress/frontend-ingress: Service fileserver has no port 8080',
     ]);
-    expect(checkIngresses(broken((o) => (o.splice(o.indexOf(get(o, 'Service', 'frontend')), 1))))).toEqual([
+    expect(checkIngresses(broken((o) => (o.splice(o.indexOf(get(o, 'Service', 'frontend')), 1)), withIngress))).toEqual([
       'Ingress/journal: backend Service frontend does not exist',
     ]);
-    expect(checkIngresses(broken((o) => (get(o, 'Ingress', 'journal').spec.tls[0].hosts = ['other.example.com'])))).toEqual([
+    expect(checkIngresses(broken((o) => (get(o, 'Ingress', 'journal').spec.tls[0].hosts = ['other.example.com']), withIngress))).toEqual([
       'Ingress/journal: TLS host other.example.com has no rule',
+    ]);
+  });
+
+  it("HTTPRoute: the source's /api to fileserver:8080, a missing Service, a listener or host the Gateway lacks", () => {
+    const api = (o: K8sObject[]) => get(o, 'HTTPRoute', 'journal').spec.rules[0].backendRefs[0];
+    expect(checkRoutes(broken((o) => Object.assign(api(o), { name: 'fileserver', port: 8080 })))).toEqual([
+      'HTTPRoute/journal: Service fileserver has no port 8080',
+    ]);
+    expect(checkRoutes(broken((o) => o.splice(o.indexOf(get(o, 'Service', 'frontend')), 1)))).toEqual([
+      'HTTPRoute/journal: backend Service frontend does not exist',
+    ]);
+    expect(checkRoutes(broken((o) => (get(o, 'HTTPRoute', 'journal').spec.parentRefs[0].sectionName = 'tls')))).toEqual([
+      'HTTPRoute/journal: Gateway journal has no listener tls',
+    ]);
+    expect(checkRoutes(broken((o) => (get(o, 'HTTPRoute', 'journal').spec.hostnames = ['other.example.com'])))).toEqual([
+      'HTTPRoute/journal: no listener of Gateway journal serves other.example.com',
+    ]);
+    expect(checkSchema(broken((o) => (api(o).port = '8080')))).toEqual([
+      expect.stringMatching(/^HTTPRoute\/journal: data\/spec\/rules\/0\/backendRefs\/0\/port must be integer/),
     ]);
   });
 
@@ -208,6 +252,9 @@ describe('the checks catch what they are for', () => {
       'Deployment/frontend-secret-volume: a Secret reference names no Secret',
     ]);
     expect(checkReferences(broken((o) => o.splice(o.indexOf(get(o, 'Issuer', 'letsencrypt')), 1)))).toEqual([
+      'Gateway/journal: Issuer letsencrypt does not exist',
+    ]);
+    expect(checkReferences(broken((o) => o.splice(o.indexOf(get(o, 'Issuer', 'letsencrypt')), 1), withIngress))).toEqual([
       'Ingress/journal: Issuer letsencrypt does not exist',
     ]);
   });

@@ -1,5 +1,13 @@
 import { Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer';
+import { ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
+import { Gateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
+import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import * as models from '@kubernetes/client-node/dist/gen/models/all.js';
+import { Ajv } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { K8sObject } from './manifests.js';
 
 /**
@@ -12,8 +20,12 @@ import type { K8sObject } from './manifests.js';
  * `attributeTypeMap`. Validators generated with additionalProperties allowed (kubernetes-models)
  * accept `resources.request`, so they cannot catch the mistakes this has to catch.
  *
- * cert-manager's Issuer is a custom resource outside that spec: it is checked with the models
- * generated from cert-manager's CRD (required fields, types, enums), which allow unknown fields.
+ * Custom resources are outside that spec. cert-manager's Issuer, Gateway API's Gateway and
+ * HTTPRoute, the Prometheus Operator's PodMonitor and PrometheusRule and External Secrets'
+ * ExternalSecret are checked with the models generated from their CRDs (required fields, types,
+ * enums, patterns), which allow unknown fields. The Secrets Store CSI driver publishes no models:
+ * its SecretProviderClass is checked against the CRD's own schema (crds/, copied from the
+ * driver's config/crd/bases), strictly: a field the schema does not list is an error.
  */
 interface Attribute {
   baseName: string;
@@ -22,9 +34,30 @@ interface Attribute {
 
 const registry = models as unknown as Record<string, { attributeTypeMap?: Attribute[] } | undefined>;
 
+const fromCrd = (file: string) => {
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(closed(JSON.parse(readFileSync(join(import.meta.dirname, 'crds', file), 'utf8'))));
+  return (object: K8sObject) => {
+    if (!validate(object)) throw new Error(validate.errors!.map((e) => `data${e.instancePath} ${e.message}${e.params.additionalProperty ? ` (${e.params.additionalProperty})` : ''}`).join(', '));
+  };
+};
+
 const customResources: Record<string, (object: K8sObject) => void> = {
   'cert-manager.io/v1/Issuer': (object) => new Issuer(object as never).validate(),
+  'gateway.networking.k8s.io/v1/Gateway': (object) => new Gateway(object as never).validate(),
+  'gateway.networking.k8s.io/v1/HTTPRoute': (object) => new HTTPRoute(object as never).validate(),
+  'monitoring.coreos.com/v1/PodMonitor': (object) => new PodMonitor(object as never).validate(),
+  'monitoring.coreos.com/v1/PrometheusRule': (object) => new PrometheusRule(object as never).validate(),
+  'external-secrets.io/v1/ExternalSecret': (object) => new ExternalSecret(object as never).validate(),
+  'secrets-store.csi.x-k8s.io/v1/SecretProviderClass': fromCrd('secrets-store.csi.x-k8s.io_v1_SecretProviderClass.json'),
 };
+
+/** A CRD's structural schema with unknown fields refused, as the API server's strict field validation does. */
+function closed(schema: any): any {
+  if (!isObject(schema)) return schema;
+  const copy: any = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, closed(v)])) : closed(value)]));
+  if (copy.properties && copy.additionalProperties === undefined && !copy['x-kubernetes-preserve-unknown-fields']) copy.additionalProperties = false;
+  return copy;
+}
 
 export function schemaProblems(object: K8sObject): string[] {
   const where = `${object.kind}/${object.metadata?.name}`;
