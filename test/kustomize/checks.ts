@@ -226,18 +226,63 @@ export const checkHardening: Check = (objects) =>
     return problems;
   });
 
-/** Every workload runs 2+ pods (Redis: its StatefulSet) and has a PodDisruptionBudget. */
+/** The autoscaler that owns a workload's pod count, if any. */
+export function autoscalerOf(objects: K8sObject[], workload: K8sObject): K8sObject | undefined {
+  return objects.find(
+    (o) => o.kind === 'HorizontalPodAutoscaler' && sameNamespace(o, workload) &&
+      o.spec.scaleTargetRef.kind === workload.kind && o.spec.scaleTargetRef.name === workload.metadata.name,
+  );
+}
+
+/** How many pods a budget lets a drain evict when `pods` run (integers or percentages). */
+export function evictable(budget: K8sObject, pods: number): number {
+  const count = (value: number | string, round: (x: number) => number) =>
+    typeof value === 'string' && value.endsWith('%') ? round((pods * Number(value.slice(0, -1))) / 100) : Number(value);
+  if (budget.spec.maxUnavailable !== undefined) return count(budget.spec.maxUnavailable, Math.ceil);
+  if (budget.spec.minAvailable !== undefined) return pods - count(budget.spec.minAvailable, Math.ceil);
+  return pods;
+}
+
+/**
+ * Every workload runs 2+ pods (its autoscaler's minimum where one owns the count) and has a
+ * PodDisruptionBudget that lets a drain evict a pod even at that minimum.
+ */
 export const checkAvailability: Check = (objects) =>
   workloads(objects).flatMap(({ object, template }) => {
     const where = `${object.kind}/${object.metadata.name}`;
     const budget = objects.find(
       (o) => o.kind === 'PodDisruptionBudget' && sameNamespace(o, object) && selects(o.spec.selector, template.metadata?.labels),
     );
+    const pods = autoscalerOf(objects, object)?.spec.minReplicas ?? object.spec.replicas ?? 1;
     return [
-      ...((object.spec.replicas ?? 1) < 2 ? [`${where}: fewer than 2 replicas`] : []),
+      ...(pods < 2 ? [`${where}: fewer than 2 replicas`] : []),
       ...(budget ? [] : [`${where}: no PodDisruptionBudget selects its pods`]),
+      ...(budget && evictable(budget, pods) < 1 ? [`${where}: PodDisruptionBudget/${budget.metadata.name} blocks a node drain at ${pods} pods`] : []),
     ];
   });
+
+/**
+ * An autoscaler and what it scales agree: the target exists and leaves the count to it (no
+ * spec.replicas), a CPU utilization target has CPU requests on every container to be a share
+ * of, the bounds are sane and scaling down waits for a stabilization window.
+ */
+export const checkAutoscaling: Check = (objects) =>
+  objects
+    .filter((o) => o.kind === 'HorizontalPodAutoscaler')
+    .flatMap((hpa) => {
+      const where = `HorizontalPodAutoscaler/${hpa.metadata.name}`;
+      const { kind, name } = hpa.spec.scaleTargetRef;
+      const target = find(objects, kind, name, hpa.metadata.namespace);
+      if (!target) return [`${where}: ${kind} ${name} does not exist`];
+      const cpu = (hpa.spec.metrics ?? []).some((m: any) => m.type === 'Resource' && m.resource?.name === 'cpu');
+      return [
+        ...(target.spec.replicas !== undefined ? [`${where}: ${kind}/${name} sets spec.replicas, which an apply would reset`] : []),
+        ...(cpu ? containers(target.spec.template.spec).filter((c) => !c.resources?.requests?.cpu).map((c) => `${where}: container ${c.name} has no CPU request`) : []),
+        ...((hpa.spec.minReplicas ?? 1) < 2 ? [`${where}: minReplicas below 2`] : []),
+        ...(hpa.spec.maxReplicas <= (hpa.spec.minReplicas ?? 1) ? [`${where}: maxReplicas not above minReplicas`] : []),
+        ...(!(hpa.spec.behavior?.scaleDown?.stabilizationWindowSeconds > 0) ? [`${where}: no scale-down stabilization window`] : []),
+      ];
+    });
 
 export const allChecks: Record<string, Check> = {
   'schema (no unknown field, right types)': checkSchema,
@@ -249,7 +294,8 @@ export const allChecks: Record<string, Check> = {
   'pods meet the restricted Pod Security Standard': checkRestricted,
   'images are pinned': checkImages,
   'pods are hardened (token, read-only root, limits, probes)': checkHardening,
-  'workloads are replicated and have a disruption budget': checkAvailability,
+  'workloads are replicated and have a disruption budget that lets a drain through': checkAvailability,
+  'autoscalers own their targets\' pod count and have CPU requests to scale on': checkAutoscaling,
 };
 
 /** Names of the workloads whose pods a NetworkPolicy lets in to the pods of `target`. */

@@ -6,6 +6,8 @@ import { validateEnv } from '../../src/config/env.schema.js';
 import {
   allChecks,
   allowedClients,
+  evictable,
+  checkAutoscaling,
   checkAvailability,
   checkHardening,
   checkImages,
@@ -118,6 +120,29 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(read.spec.type).toBe('ClusterIP');
     expect(read.spec.clusterIP).toBeUndefined();
     expect(read.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis' }]);
+  });
+
+  it('scales the API on CPU in prod (2 to 10 pods), on requests that the autoscaler and the disruption budget agree with', () => {
+    const deployment = get(objects(), 'Deployment', 'frontend');
+    const requests = deployment.spec.template.spec.containers.map((c: any) => c.resources.requests.cpu);
+    const budget = get(objects(), 'PodDisruptionBudget', 'frontend');
+    expect(budget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: expect.objectContaining({ 'app.kubernetes.io/name': 'frontend' }) } });
+    if (overlay === 'dev') {
+      expect(find(objects(), 'HorizontalPodAutoscaler', 'frontend')).toBeUndefined();
+      expect(deployment.spec.replicas).toBe(2);
+      return;
+    }
+    const hpa = get(objects(), 'HorizontalPodAutoscaler', 'frontend');
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec).toMatchObject({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'frontend' }, minReplicas: 2, maxReplicas: 10 });
+    expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
+    // The autoscaler owns the count; utilization is a share of each container's CPU request.
+    expect(deployment.spec.replicas).toBeUndefined();
+    expect(requests).toEqual(['1']);
+    // At the autoscaler's minimum a drain may evict one pod, and one keeps serving.
+    expect(evictable(budget, hpa.spec.minReplicas)).toBe(1);
+    expect(hpa.spec.minReplicas - evictable(budget, hpa.spec.minReplicas)).toBeGreaterThanOrEqual(1);
   });
 
   it('has Prometheus scrape the metrics port, which no Service or Ingress exposes', () => {
@@ -312,6 +337,33 @@ describe('the checks catch what they are for', () => {
     expect(checkAvailability(broken((o) => o.splice(o.indexOf(get(o, 'PodDisruptionBudget', 'redis')), 1)))).toEqual([
       'StatefulSet/redis: no PodDisruptionBudget selects its pods',
     ]);
+    expect(checkAvailability(broken((o) => (get(o, 'HorizontalPodAutoscaler', 'frontend').spec.minReplicas = 1)))).toEqual([
+      'Deployment/frontend: fewer than 2 replicas',
+    ]);
+  });
+
+  it('disruption budgets: one that a drain cannot get past at the pods running', () => {
+    const budget = (o: K8sObject[], name: string) => get(o, 'PodDisruptionBudget', name).spec;
+    expect(checkAvailability(broken((o) => (budget(o, 'frontend').maxUnavailable = 0)))).toEqual([
+      'Deployment/frontend: PodDisruptionBudget/frontend blocks a node drain at 2 pods',
+    ]);
+    expect(checkAvailability(broken((o) => Object.assign(budget(o, 'fileserver'), { maxUnavailable: undefined, minAvailable: '100%' })))).toEqual([
+      'Deployment/fileserver: PodDisruptionBudget/fileserver blocks a node drain at 2 pods',
+    ]);
+  });
+
+  it('autoscaling: a replica count that fights the autoscaler, no CPU request, no scale-down window, bounds', () => {
+    const hpa = (o: K8sObject[]) => get(o, 'HorizontalPodAutoscaler', 'frontend').spec;
+    const expectations: [string, (o: K8sObject[]) => void][] = [
+      ['Deployment/frontend sets spec.replicas, which an apply would reset', (o) => (get(o, 'Deployment', 'frontend').spec.replicas = 3)],
+      ['container frontend has no CPU request', (o) => delete api(o).resources.requests.cpu],
+      ['no scale-down stabilization window', (o) => delete hpa(o).behavior.scaleDown.stabilizationWindowSeconds],
+      ['maxReplicas not above minReplicas', (o) => (hpa(o).maxReplicas = 2)],
+      ['Deployment web does not exist', (o) => (hpa(o).scaleTargetRef.name = 'web')],
+    ];
+    for (const [problem, breakIt] of expectations) {
+      expect(checkAutoscaling(broken(breakIt))).toEqual([`HorizontalPodAutoscaler/frontend: ${problem}`]);
+    }
   });
 
   it('network policy: without it every pod reaches Redis; a selector kustomize rewrote lets the API out', () => {
