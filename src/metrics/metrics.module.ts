@@ -9,6 +9,7 @@ import { measureRequests } from './http-metrics.js';
 import { Metrics } from './metrics.js';
 import { serveMetrics } from './metrics.server.js';
 import { instrumentRedis } from './redis-metrics.js';
+import { registerRedisState } from './redis-state.js';
 
 @Module({
   providers: [Metrics],
@@ -29,6 +30,7 @@ export class MetricsModule implements OnModuleInit, OnApplicationBootstrap, OnAp
     measureRequests(this.adapterHost.httpAdapter.getInstance<FastifyInstance>(), this.metrics);
     instrumentRedis(this.writer, 'writer', this.metrics);
     instrumentRedis(this.reader, 'reader', this.metrics);
+    registerRedisState(this.metrics.registry, this.writer, this.reader);
   }
 
   async onApplicationBootstrap(): Promise<void> {
