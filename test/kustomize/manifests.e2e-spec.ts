@@ -145,19 +145,26 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(hpa.spec.minReplicas - evictable(budget, hpa.spec.minReplicas)).toBeGreaterThanOrEqual(1);
   });
 
-  it('has Prometheus scrape the metrics port, which no Service or Ingress exposes', () => {
+  it('has Prometheus scrape the metrics port (PodMonitor in prod, annotations in dev), which no Service or Ingress exposes', () => {
     const deployment = get(objects(), 'Deployment', 'frontend');
     const container = deployment.spec.template.spec.containers[0];
     const metrics = container.ports.find((p: any) => p.name === 'metrics');
-    expect(deployment.spec.template.metadata.annotations).toEqual({
-      'prometheus.io/scrape': 'true',
-      'prometheus.io/port': String(metrics.containerPort),
-      'prometheus.io/path': '/metrics',
-    });
+    if (overlay === 'prod') {
+      expect(get(objects(), 'PodMonitor', 'journal-api').spec.podMetricsEndpoints[0].port).toBe('metrics');
+      expect(deployment.spec.template.metadata.annotations).toBeUndefined();
+    } else {
+      expect(find(objects(), 'PodMonitor', 'journal-api')).toBeUndefined();
+      expect(deployment.spec.template.metadata.annotations).toEqual({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(metrics.containerPort),
+        'prometheus.io/path': '/metrics',
+      });
+    }
     expect(containerEnv(objects(), deployment, container).METRICS_PORT).toBe(String(metrics.containerPort));
     const servicePorts = objects().filter((o) => o.kind === 'Service').flatMap((o) => o.spec.ports);
     expect(servicePorts.filter((p: any) => p.targetPort === 'metrics' || p.targetPort === metrics.containerPort)).toEqual([]);
   });
+
 
   it('lets only the edge\'s proxies reach the API and the web UI, and only the monitoring namespace the API\'s metrics', () => {
     const proxies = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } };
