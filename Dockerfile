@@ -31,7 +31,7 @@ COPY --from=web-build /app/web/dist /usr/share/nginx/html
 EXPOSE 8080
 
 FROM ${NODE_IMAGE} AS api
-# A smaller young generation and a capped heap keep RSS near 115 MB under load (README, Benchmarks).
+# A smaller young generation and a capped heap keep RSS near 115 MB under load (docs/benchmarks.md).
 ENV NODE_ENV=production PORT=8080 \
     NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=128"
 WORKDIR /app

@@ -1,5 +1,5 @@
 /**
- * The benchmark (issue 5): `npm run bench [-- --rounds 3 --seconds 10 --soak 300 --only a,b]`.
+ * The benchmark (docs/benchmarks.md): `npm run bench [-- --rounds 3 --seconds 10 --soak 300 --only a,b]`.
  * Starts its own Redis primary + replica, the project's API (`node dist/main.js`) and the raw
  * node:http baseline, measures, prints markdown and writes it to bench/results/.
  */
@@ -338,7 +338,7 @@ async function main(): Promise<void> {
     await stopAll(servers);
     await redis.stop();
   }
-  out(`\nLoad average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}.\n\n### Targets (issue 5)\n`);
+  out(`\nLoad average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}.\n\n### Targets\n`);
   out(table(['target', 'measured', 'met'], targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**'])));
 
   const dir = join(root, 'bench/results');

@@ -1,6 +1,6 @@
 // Bundles the compiled API (dist/compiled, from tsc: it keeps the decorator metadata Nest needs)
-// into one file, dist/main.js. Loading ~630 ES modules one by one was most of the start-up time:
-// the bundle starts in about half the time (see README, Benchmarks).
+// into one file, dist/main.js: loading hundreds of ES modules one by one was most of the start-up
+// time (docs/adr/0002-bundled-image-without-node-modules.md; `npm run bench -- --only startup`).
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 

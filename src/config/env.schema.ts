@@ -53,7 +53,7 @@ const oneOf = <T extends string>(values: readonly [T, ...T[]], fallback: T) =>
   z.enum(values, { error: (issue) => `must be one of ${values.join(', ')}, got ${JSON.stringify(issue.input)}` }).default(fallback);
 
 /**
- * The environment contract (DESIGN.md), validated once at start by @nestjs/config.
+ * The environment the API reads (docs/configuration.md), validated once at start by @nestjs/config.
  * Values stay strings (they are written back to process.env); the typed config in
  * journal.config.ts and redis.config.ts reads them.
  */

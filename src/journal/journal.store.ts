@@ -4,7 +4,7 @@ import { Replication } from '../redis/replication.js';
 import { REDIS_READER, REDIS_WRITER } from '../redis/redis.tokens.js';
 
 /**
- * The Redis data model (README "Redis data model"):
+ * The Redis data model (docs/adr/0004-redis-data-model.md):
  * - `journal:entries`: one sorted set; score = the entry's numeric id, member = the entry's JSON.
  *   Newest first is ZRANGE ... REV; get and delete by id are ZRANGE/ZREMRANGEBYSCORE on the score.
  * - `journal:next-id`: the id counter.

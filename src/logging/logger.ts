@@ -20,7 +20,7 @@ export async function createLogger(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>): 
     },
   };
   // Lines are buffered and written together (at 8 KiB, or every 250 ms when traffic is light): one
-  // write(2) per ~40 request lines on a busy pod. pino flushes at exit.
+  // write(2) per 8 KiB of lines on a busy pod. pino flushes at exit.
   if (env.LOG_FORMAT === 'json') return pino(options, pino.destination({ sync: false, minLength: 8192, periodicFlush: 250 }));
   const { default: pretty } = await import('pino-pretty');
   return pino(options, pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l' }));

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * The API's own metrics (names and labels are listed in the README, Operations); the Redis state
+ * The API's own metrics (names and labels are listed in docs/operations.md); the Redis state
  * gauges, read at scrape time, are registered on this registry by redis-state.ts.
  */
 @Injectable()

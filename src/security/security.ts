@@ -28,7 +28,7 @@ const DOCUMENT_CSP = {
 /**
  * The headers helmet sets for a policy. None of them depends on the request (no nonces, no
  * functions in the policies), so they are worked out once and copied onto each reply: running
- * helmet's middleware chain per request cost a measurable share of the list route (README, Benchmarks).
+ * helmet's middleware chain per request cost a measurable share of the list route (docs/benchmarks.md).
  */
 function helmetHeaders(contentSecurityPolicy: typeof API_CSP): Record<string, string> {
   const headers: Record<string, string> = {};

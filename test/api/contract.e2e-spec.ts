@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ApiProcess, redisEnv } from '../support/api.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { ApiProcess } from '../support/api.js';
 import { call, expectProblem } from '../support/http.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { useJournal } from '../support/journal.js';
+import type { RedisPair } from '../support/redis.js';
 
 const PAGE_SIZE = 3;
 let redis: RedisPair;
@@ -9,14 +10,9 @@ let api: ApiProcess;
 const post = (body: unknown, headers?: Record<string, string>) => call(api.url, 'POST', '/api/entries', body, headers);
 const total = async () => (await call(api.url, 'GET', '/api/entries')).body.total as number;
 
-beforeAll(async () => {
-  redis = await startRedisPair();
-  api = await ApiProcess.start({ ...redisEnv(redis), JOURNAL_ENTRIES: String(PAGE_SIZE) });
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await redis?.stop();
+const journal = useJournal({ env: { JOURNAL_ENTRIES: String(PAGE_SIZE) } });
+beforeAll(() => {
+  ({ redis, api } = journal);
 });
 
 describe('POST /api/entries', () => {

@@ -1,22 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ApiProcess, redisEnv } from '../support/api.js';
+import type { ApiProcess } from '../support/api.js';
 import { call, expectProblem, type Reply } from '../support/http.js';
 import { freePort, waitFor } from '../support/ports.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { useJournal } from '../support/journal.js';
+import type { RedisPair } from '../support/redis.js';
 
 let redis: RedisPair;
 let api: ApiProcess;
 let existing: { id: string; text: string };
 
+const journal = useJournal();
 beforeAll(async () => {
-  redis = await startRedisPair();
-  api = await ApiProcess.start(redisEnv(redis));
+  ({ redis, api } = journal);
   existing = (await call(api.url, 'POST', '/api/entries', { text: 'written before the faults' })).body;
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await redis?.stop();
 });
 
 /** A request answered, and how long it took. */

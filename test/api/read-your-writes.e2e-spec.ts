@@ -1,20 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ApiProcess, redisEnv } from '../support/api.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { ApiProcess } from '../support/api.js';
 import { call } from '../support/http.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { useJournal } from '../support/journal.js';
+import type { RedisPair } from '../support/redis.js';
 
 // Replication runs through a proxy that delays it 40 ms each way, like a busy network between pods.
 let redis: RedisPair;
 let api: ApiProcess;
 
-beforeAll(async () => {
-  redis = await startRedisPair({ replicationDelayMs: 40 });
-  api = await ApiProcess.start(redisEnv(redis));
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await redis?.stop();
+const journal = useJournal({ redis: { replicationDelayMs: 40 } });
+beforeAll(() => {
+  ({ redis, api } = journal);
 });
 
 const commandCalls = async (node: RedisPair['replica'], command: string) =>

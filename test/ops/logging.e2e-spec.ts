@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiProcess, redisEnv } from '../support/api.js';
 import { call, expectProblem } from '../support/http.js';
 import { waitFor } from '../support/ports.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { useJournal } from '../support/journal.js';
+import type { RedisPair } from '../support/redis.js';
 
 interface LogLine {
   level: string;
@@ -14,14 +15,9 @@ interface LogLine {
 let redis: RedisPair;
 let api: ApiProcess;
 
-beforeAll(async () => {
-  redis = await startRedisPair();
-  api = await ApiProcess.start(redisEnv(redis));
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await redis?.stop();
+const journal = useJournal();
+beforeAll(() => {
+  ({ redis, api } = journal);
 });
 
 const lines = (process: ApiProcess): LogLine[] =>

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
 import { ApiProcess, redisEnv } from '../support/api.js';
 import { call, expectProblem } from '../support/http.js';
 import { sample, scrape } from '../support/metrics.js';
 import { freePort, waitFor } from '../support/ports.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { useJournal } from '../support/journal.js';
+import type { RedisPair } from '../support/redis.js';
 
 const HTTP = 'journal_http_request_duration_seconds_count';
 const REDIS = 'journal_redis_command_duration_seconds_count';
@@ -13,14 +14,9 @@ const REDIS_ERRORS = 'journal_redis_command_errors_total';
 let redis: RedisPair;
 let api: ApiProcess;
 
-beforeAll(async () => {
-  redis = await startRedisPair();
-  api = await ApiProcess.start(redisEnv(redis));
-});
-
-afterAll(async () => {
-  await api?.stop();
-  await redis?.stop();
+const journal = useJournal();
+beforeAll(() => {
+  ({ redis, api } = journal);
 });
 
 /** Runs `action`, then returns how much each sample grew. Metrics are recorded after the response is sent: wait for them. */

@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { ApiProcess, redisEnv } from '../support/api.js';
+import type { ApiProcess } from '../support/api.js';
 import { launchChromium } from '../support/browser.js';
 import { call, type Reply } from '../support/http.js';
 import { waitFor } from '../support/ports.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { useJournal } from '../support/journal.js';
+import type { RedisPair } from '../support/redis.js';
 
 // The OpenAPI document checked against the running API: every scenario below drives the real API
 // (real Redis pair) into one documented answer and checks status, content type, body schema and
@@ -33,12 +34,10 @@ let ajv: Ajv;
 /** "METHOD /template STATUS" of every answer the scenarios got. */
 const met = new Set<string>();
 
+const journal = useJournal();
 beforeAll(async () => {
-  redis = await startRedisPair();
-  [api, limitedApi] = await Promise.all([
-    ApiProcess.start(redisEnv(redis)),
-    ApiProcess.start({ ...redisEnv(redis), RATE_LIMIT_WRITES_PER_MINUTE: '1' }),
-  ]);
+  ({ redis, api } = journal);
+  limitedApi = await journal.startApi({ RATE_LIMIT_WRITES_PER_MINUTE: '1' });
   const reply = await call(api.url, 'GET', '/api/openapi.json');
   expect(reply.status).toBe(200);
   openApi = reply.body;
@@ -48,11 +47,6 @@ beforeAll(async () => {
   addFormats.default(ajv); // a CommonJS module: its default import is the module, the plugin is .default
   ajv.addSchema(openApi, 'openapi.json');
 }, 30_000);
-
-afterAll(async () => {
-  await Promise.all([api?.stop(), limitedApi?.stop()]);
-  await redis?.stop();
-});
 
 const pointer = (...parts: string[]) => parts.map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
 

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { RedisThrottlerStorage } from '../../src/rate-limit/redis-throttler.storage.js';
-import { ApiProcess, redisEnv } from '../support/api.js';
+import type { ApiProcess } from '../support/api.js';
 import { call, expectProblem, type Reply } from '../support/http.js';
 import { waitFor } from '../support/ports.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { useJournal } from '../support/journal.js';
+import type { RedisPair } from '../support/redis.js';
 
 const LIMIT = 3;
 const limited = { RATE_LIMIT_WRITES_PER_MINUTE: String(LIMIT) };
@@ -18,20 +19,15 @@ let proxied: ApiProcess;
 /** No RATE_LIMIT_WRITES_PER_MINUTE. */
 let unlimited: ApiProcess;
 
+const journal = useJournal({ env: limited });
 beforeAll(async () => {
-  redis = await startRedisPair();
-  [podA, podB, proxied, unlimited] = await Promise.all([
-    ApiProcess.start({ ...redisEnv(redis), ...limited }),
-    ApiProcess.start({ ...redisEnv(redis), ...limited }),
-    ApiProcess.start({ ...redisEnv(redis), ...limited, TRUST_PROXY: '1' }),
-    ApiProcess.start(redisEnv(redis)),
+  ({ redis, api: podA } = journal);
+  [podB, proxied, unlimited] = await Promise.all([
+    journal.startApi(limited),
+    journal.startApi({ ...limited, TRUST_PROXY: '1' }),
+    journal.startApi(),
   ]);
 }, 60_000);
-
-afterAll(async () => {
-  await Promise.all([podA, podB, proxied, unlimited].map((api) => api?.stop()));
-  await redis?.stop();
-});
 
 const rateKeys = async (): Promise<string[]> => ((await redis.primary.command('KEYS', 'journal:rate:*')) as string[]).sort();
 
@@ -64,7 +60,7 @@ describe('with RATE_LIMIT_WRITES_PER_MINUTE set', () => {
     const before = (await call(podA.url, 'GET', '/api/entries')).body.total;
     const allowed = await Promise.all([1, 2, 3].map((i) => post(podA, `allowed ${i}`)));
     expect(allowed.map((r) => r.status)).toEqual([201, 201, 201]);
-    // The X-RateLimit-* headers are deliberately not sent (README, Rate limiting).
+    // The X-RateLimit-* headers are deliberately not sent (docs/operations.md, Rate limits).
     expect([...allowed[0]!.headers.keys()].filter((name) => name.startsWith('x-ratelimit'))).toEqual([]);
 
     const rejected = await post(podA, 'one too many');

@@ -5,7 +5,8 @@ import { ApiProcess, redisEnv } from '../support/api.js';
 import { launchChromium } from '../support/browser.js';
 import { call, expectProblem } from '../support/http.js';
 import { freePort } from '../support/ports.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { useJournal } from '../support/journal.js';
+import type { RedisPair } from '../support/redis.js';
 
 let redis: RedisPair;
 let api: ApiProcess; // CORS off, the default
@@ -14,24 +15,22 @@ let otherSite: Server; // a page on another origin, as a browser sees it
 let otherOrigin: string;
 let browser: Browser;
 
+const journal = useJournal();
 beforeAll(async () => {
-  redis = await startRedisPair();
+  ({ redis, api } = journal);
   const port = await freePort();
   otherOrigin = `http://127.0.0.1:${port}`;
   otherSite = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>other site</title>'));
   await new Promise<void>((resolve) => otherSite.listen(port, '127.0.0.1', resolve));
-  [api, corsApi, browser] = await Promise.all([
-    ApiProcess.start(redisEnv(redis)),
-    ApiProcess.start({ ...redisEnv(redis), CORS_ORIGINS: `https://journal.example,${otherOrigin}` }),
+  [corsApi, browser] = await Promise.all([
+    journal.startApi({ CORS_ORIGINS: `https://journal.example,${otherOrigin}` }),
     launchChromium(),
   ]);
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([api?.stop(), corsApi?.stop()]);
   otherSite?.close();
-  await redis?.stop();
 });
 
 describe('security headers (helmet)', () => {

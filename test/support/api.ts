@@ -104,7 +104,7 @@ export class ApiProcess {
       }, 15_000);
     } catch (error) {
       await api.stop();
-      throw new Error(`${(error as Error).message}\n${api.output}`);
+      throw new Error(`${(error as Error).message}\n${api.output}`, { cause: error });
     }
     return api;
   }

@@ -1,6 +1,6 @@
 import { chromium, type Browser } from 'playwright-core';
 
-/** Debian's Chromium; without the networking flags it keeps trying to reach outside hosts (DESIGN.md). */
+/** Debian's Chromium; without the networking flags it keeps trying to reach outside hosts and logs refused connections. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',

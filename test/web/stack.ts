@@ -6,9 +6,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webRoot, writeLocalNginxConf } from '../../web/stack/nginx.mjs';
-import { ApiProcess, redisEnv } from '../support/api.js';
+import type { ApiProcess } from '../support/api.js';
+import { Journal } from '../support/journal.js';
 import { freePort, waitFor } from '../support/ports.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
+import type { RedisPair } from '../support/redis.js';
 
 const NGINX_BIN = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 
@@ -59,25 +60,19 @@ export interface WebStack {
 }
 
 export async function startWebStack(env: Record<string, string> = {}): Promise<WebStack> {
-  const redis = await startRedisPair();
-  const api = await ApiProcess.start({ ...redisEnv(redis), ...env }).catch(async (error: unknown) => {
-    await redis.stop();
-    throw error;
-  });
-  const nginx = await Nginx.start(api.url).catch(async (error: unknown) => {
-    await api.stop();
-    await redis.stop();
+  const journal = await Journal.start({ env });
+  const nginx = await Nginx.start(journal.api.url).catch(async (error: unknown) => {
+    await journal.stop();
     throw error;
   });
   return {
     url: nginx.url,
-    redis,
-    api,
+    redis: journal.redis,
+    api: journal.api,
     nginx,
     async stop() {
       await nginx.stop();
-      await api.stop();
-      await redis.stop();
+      await journal.stop();
     },
   };
 }

@@ -1,4 +1,4 @@
-// The journal API (see DESIGN.md), same origin: the Ingress (or bin/up's NGINX) routes /api to it.
+// The journal API (docs/api.md), same origin: the Ingress (or bin/up's NGINX) routes /api to it.
 import { errorMessage, NETWORK_ERROR } from './format.js';
 
 import type { Entry, EntryPage } from '../../src/journal/entry.contract.js';
