@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ApiProcess, redisEnv, repoRoot } from '../support/api.js';
+import { repoRoot } from '../support/api.js';
+import { useJournal } from '../support/journal.js';
 import { scrape } from '../support/metrics.js';
-import { startRedisPair, type RedisPair } from '../support/redis.js';
 import { allowedClients } from './checks.js';
 import { get, kustomizeCopy, removeScratch, render, scratch, selects, type K8sObject } from './manifests.js';
 
@@ -120,21 +120,13 @@ describe('the metrics the alerts and the dashboard ask for', () => {
    * names: kube_pod_container_status_restarts_total, kube_statefulset_replicas).
    */
   const fromElsewhere = ['up', 'kube_pod_container_status_restarts_total', 'kube_statefulset_replicas'];
-  let redis: RedisPair;
-  let api: ApiProcess;
+  const journal = useJournal();
   let exported: Set<string>;
 
   beforeAll(async () => {
-    redis = await startRedisPair();
-    api = await ApiProcess.start(redisEnv(redis));
     // Every metric the API can export has a TYPE line, whether a series exists yet or not.
-    const types = [...(await scrape(api.metricsUrl)).matchAll(/^# TYPE (\S+) (\w+)$/gm)];
+    const types = [...(await scrape(journal.api.metricsUrl)).matchAll(/^# TYPE (\S+) (\w+)$/gm)];
     exported = new Set(types.flatMap(([, name, type]) => (type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name!])));
-  }, 30_000);
-
-  afterAll(async () => {
-    await api?.stop();
-    await redis?.stop();
   });
 
   const queries = () => [
