@@ -94,8 +94,12 @@ export const checkReferences: Check = (objects) => {
     const where = `${owner.kind}/${owner.metadata.name}`;
     if (!name) return problems.push(`${where}: a ${kind} reference names no ${kind}`);
     const target = find(objects, kind, name, owner.metadata.namespace);
-    if (!target) return problems.push(`${where}: ${kind} ${name} does not exist`);
-    const present = new Set([...Object.keys(target.data ?? {}), ...Object.keys(target.binaryData ?? target.stringData ?? {})]);
+    // A Secret that the External Secrets Operator keeps: named by its target, keys by its data.
+    const external = kind === 'Secret' ? objects.find((o) => o.kind === 'ExternalSecret' && sameNamespace(o, owner) && (o.spec.target?.name ?? o.metadata.name) === name) : undefined;
+    if (!target && !external) return problems.push(`${where}: ${kind} ${name} does not exist`);
+    const present = target
+      ? new Set([...Object.keys(target.data ?? {}), ...Object.keys(target.binaryData ?? target.stringData ?? {})])
+      : new Set<string>((external!.spec.data ?? []).map((d: any) => d.secretKey));
     for (const key of keys.filter((k) => !present.has(k))) problems.push(`${where}: ${kind} ${name} has no key ${key}`);
   };
   for (const { object, template } of workloads(objects)) {
@@ -119,6 +123,10 @@ export const checkReferences: Check = (objects) => {
         if ('configMap' in source) require(object, 'ConfigMap', source.configMap?.name, keys(source.configMap?.items), source.configMap?.optional);
         // A volume names its Secret with secretName, a projected source with name.
         if ('secret' in source) require(object, 'Secret', source.secret?.secretName ?? source.secret?.name, keys(source.secret?.items), source.secret?.optional);
+      }
+      const providerClass = volume.csi?.driver === 'secrets-store.csi.k8s.io' ? volume.csi.volumeAttributes?.secretProviderClass : undefined;
+      if (providerClass && !find(objects, 'SecretProviderClass', providerClass, object.metadata.namespace)) {
+        problems.push(`${object.kind}/${object.metadata.name}: SecretProviderClass ${providerClass} does not exist`);
       }
     }
   }

@@ -48,17 +48,22 @@ export function editKustomization(overlay: string, edit: (kustomization: any) =>
   writeFileSync(file, JSON.stringify(kustomization)); // JSON is YAML
 }
 
+/** The components that choose the edge: an overlay lists exactly one. */
+const isEdge = (path: string) => /(^|\/)(gateway-api\/[\w-]+|ingress)$/.test(path);
+/** The components that provide the Redis password instead of the overlay's secretGenerator. */
+const isSecretSource = (path: string) => /(^|\/)(external-secrets|secrets-store-csi)$/.test(path);
+
 /**
  * A scratch copy of an overlay with these components (paths under kustomize/components) added,
- * an edge component replacing the overlay's own, and `settings` added to its edge.yaml: what a
- * user edits to switch. Returns the copy's folder.
+ * the way a user switches: an edge component replaces the overlay's own, a secret source its
+ * redis-passwd secretGenerator; `settings` go into its edge.yaml. Returns the copy's folder.
  */
 export function overlayWith(overlay: string, components: string[], settings: Record<string, string> = {}): string {
   const dir = join(kustomizeCopy(), 'overlays', overlay);
-  const isEdge = (path: string) => /(^|\/)(gateway-api\/[\w-]+|ingress)$/.test(path);
   editKustomization(dir, (k) => {
-    const kept = (k.components ?? []).filter((c: string) => !(components.some(isEdge) && isEdge(c)));
+    const kept = (k.components ?? []).filter((c: string) => !(components.some(isEdge) && isEdge(c)) && !components.includes(c.replace('../../components/', '')));
     k.components = [...kept, ...components.map((name) => `../../components/${name}`)];
+    if (components.some(isSecretSource)) k.secretGenerator = k.secretGenerator.filter((g: any) => g.name !== 'redis-passwd');
   });
   const edgeFile = join(dir, 'edge.yaml');
   const edge = parse(readFileSync(edgeFile, 'utf8'));
