@@ -271,6 +271,13 @@ describe('the checks catch what they are for', () => {
     expect(checkSchema(broken((o) => (api(o).port = '8080')))).toEqual([
       expect.stringMatching(/^HTTPRoute\/journal: data\/spec\/rules\/0\/backendRefs\/0\/port must be integer/),
     ]);
+    // Unknown fields in custom resources too: a misspelt sectionName, a misplaced cert-manager solver.
+    expect(checkSchema(broken((o) => (get(o, 'HTTPRoute', 'journal').spec.parentRefs[0].sectionname = 'https')))).toEqual([
+      'HTTPRoute/journal: data/spec/parentRefs/0/sectionname: unknown field',
+    ]);
+    expect(checkSchema(broken((o) => (get(o, 'Issuer', 'letsencrypt').spec.acme.gatewayHTTPRoute = {})))).toEqual([
+      'Issuer/letsencrypt: data/spec/acme/gatewayHTTPRoute: unknown field',
+    ]);
   });
 
   it("references: a missing ConfigMap, a missing Secret, the source's Secret volume, a missing Issuer", () => {
