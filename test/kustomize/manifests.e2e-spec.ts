@@ -91,7 +91,7 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
       REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379',
       REDIS_READ_URL: 'redis://redis:6379',
       REDIS_PASSWORD_FILE: '/etc/redis-passwd/passwd',
-      // Write rate limiting in prod only, behind one proxy hop: the ingress controller.
+      // Write rate limiting in prod only, behind one proxy hop: the edge's proxy.
       ...(overlay === 'prod' ? { RATE_LIMIT_WRITES_PER_MINUTE: '60', TRUST_PROXY: '1' } : {}),
     });
     expect(env.JOURNAL_ENTRIES).toMatch(/^[1-9]\d*$/);
