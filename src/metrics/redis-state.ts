@@ -19,8 +19,7 @@ export function registerRedisState(registry: Registry, writer: Redis, reader: Re
   // One INFO per scrape, however many gauges read it: prom-client starts every collect() of a
   // scrape at once, so they all find the first one's read in flight.
   let inFlight: Promise<PrimaryState | undefined> | undefined;
-  const primary = (): Promise<PrimaryState | undefined> =>
-    (inFlight ??= readPrimary(writer).finally(() => (inFlight = undefined)));
+  const primary = (): Promise<PrimaryState | undefined> => (inFlight ??= readPrimary(writer).finally(() => (inFlight = undefined)));
   const fromPrimary = (name: string, help: string, value: (state: PrimaryState) => number) =>
     new Gauge({
       name,
@@ -49,7 +48,11 @@ export function registerRedisState(registry: Registry, writer: Redis, reader: Re
   fromPrimary('journal_redis_memory_used_bytes', "The primary's used_memory: what counts against maxmemory", (s) => s.usedMemory);
   fromPrimary('journal_redis_memory_max_bytes', "The primary's maxmemory (0: no limit)", (s) => s.maxMemory);
   fromPrimary('journal_redis_replicas_connected', 'Replicas whose replication link to the primary is up', (s) => s.replicas);
-  fromPrimary('journal_redis_replica_lag_bytes', 'Replication stream bytes the furthest linked replica has not yet confirmed', (s) => s.replicaLagBytes);
+  fromPrimary(
+    'journal_redis_replica_lag_bytes',
+    'Replication stream bytes the furthest linked replica has not yet confirmed',
+    (s) => s.replicaLagBytes,
+  );
 }
 
 async function readPrimary(writer: Redis): Promise<PrimaryState | undefined> {
@@ -74,9 +77,12 @@ async function readPrimary(writer: Redis): Promise<PrimaryState | undefined> {
 
 function parseInfo(text: string): Record<string, string> {
   return Object.fromEntries(
-    text.split('\r\n').filter((line) => line.includes(':') && !line.startsWith('#')).map((line) => {
-      const colon = line.indexOf(':');
-      return [line.slice(0, colon), line.slice(colon + 1)];
-    }),
+    text
+      .split('\r\n')
+      .filter((line) => line.includes(':') && !line.startsWith('#'))
+      .map((line) => {
+        const colon = line.indexOf(':');
+        return [line.slice(0, colon), line.slice(colon + 1)];
+      }),
   );
 }

@@ -12,7 +12,12 @@ afterAll(removeScratch);
  * same checks as the overlays. Settings that a component reads beyond the overlays' edge.yaml:
  */
 const settings: Record<string, Record<string, string>> = {
-  'gateway-api/shared-gateway': { gatewayName: 'shared', gatewayNamespace: 'gateways', gatewayListener: 'https-wildcard', proxyNamespace: 'gateways' },
+  'gateway-api/shared-gateway': {
+    gatewayName: 'shared',
+    gatewayNamespace: 'gateways',
+    gatewayListener: 'https-wildcard',
+    proxyNamespace: 'gateways',
+  },
   ingress: { ingressClassName: 'example', proxyNamespace: 'ingress-controller' },
 };
 
@@ -22,7 +27,8 @@ const components = (function list(dir: string, prefix = ''): string[] {
     .filter((entry) => entry.isDirectory())
     .flatMap((entry) => {
       const name = `${prefix}${entry.name}`;
-      const own = existsSync(join(dir, entry.name, 'kustomization.yaml')) && name !== 'edge-namespace' && name !== 'gateway-api/route' ? [name] : [];
+      const own =
+        existsSync(join(dir, entry.name, 'kustomization.yaml')) && name !== 'edge-namespace' && name !== 'gateway-api/route' ? [name] : [];
       return [...own, ...list(join(dir, entry.name), `${name}/`)];
     });
 })(join(kustomizeRoot, 'components'));
@@ -30,12 +36,21 @@ const components = (function list(dir: string, prefix = ''): string[] {
 const renderings: Record<string, K8sObject[]> = {};
 beforeAll(() => {
   for (const overlay of overlayNames) {
-    for (const component of components) renderings[`${overlay} + ${component}`] = render(overlayWith(overlay, [component], settings[component])).objects;
+    for (const component of components)
+      renderings[`${overlay} + ${component}`] = render(overlayWith(overlay, [component], settings[component])).objects;
   }
 });
 
 it('finds the components', () => {
-  expect(components.sort()).toEqual(['autoscaling', 'external-secrets', 'gateway-api/own-gateway', 'gateway-api/shared-gateway', 'ingress', 'monitoring', 'secrets-store-csi']);
+  expect(components.sort()).toEqual([
+    'autoscaling',
+    'external-secrets',
+    'gateway-api/own-gateway',
+    'gateway-api/shared-gateway',
+    'ingress',
+    'monitoring',
+    'secrets-store-csi',
+  ]);
 });
 
 describe.each(overlayNames.flatMap((overlay) => components.map((component) => [`${overlay} + ${component}`])))('%s', (name) => {
@@ -47,17 +62,21 @@ describe.each(overlayNames.flatMap((overlay) => components.map((component) => [`
 describe('the edge', () => {
   const prod = (component: string) => renderings[`prod + ${component}`]!;
   const proxies = (objects: K8sObject[]) =>
-    ['frontend', 'fileserver'].map((app) => get(objects, 'NetworkPolicy', app).spec.ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+    ['frontend', 'fileserver'].map(
+      (app) => get(objects, 'NetworkPolicy', app).spec.ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'],
+    );
 
   it('on a shared Gateway: the route attaches to the Gateway edge.yaml names, the journal makes no Gateway or certificate', () => {
     const objects = prod('gateway-api/shared-gateway');
-    expect(get(objects, 'HTTPRoute', 'journal').spec.parentRefs).toEqual([{ name: 'shared', namespace: 'gateways', sectionName: 'https-wildcard' }]);
+    expect(get(objects, 'HTTPRoute', 'journal').spec.parentRefs).toEqual([
+      { name: 'shared', namespace: 'gateways', sectionName: 'https-wildcard' },
+    ]);
     expect(get(objects, 'HTTPRoute', 'journal').spec.hostnames).toEqual(['journal.example.com']);
     for (const kind of ['Gateway', 'Issuer', 'Ingress']) expect(objects.filter((o) => o.kind === kind)).toEqual([]);
     expect(proxies(objects)).toEqual(['gateways', 'gateways']);
   });
 
-  it('as an Ingress: the class edge.yaml gives, no controller-specific annotation, the controller\'s namespace let in', () => {
+  it("as an Ingress: the class edge.yaml gives, no controller-specific annotation, the controller's namespace let in", () => {
     const objects = prod('ingress');
     const ingress = get(objects, 'Ingress', 'journal');
     expect(ingress.spec.ingressClassName).toBe('example');
@@ -86,23 +105,29 @@ describe('secret sources', () => {
       return pod.volumes.find((v: any) => v.name === mount.name);
     });
 
-  it.each(overlayNames)('External Secrets (%s): the operator\'s Secret redis-passwd with the key passwd, mounted where the pods read it', (overlay) => {
-    const objects = renderings[`${overlay} + external-secrets`]!;
-    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
-    const external = get(objects, 'ExternalSecret', 'redis-passwd');
-    expect(external.spec.target.name).toBe('redis-passwd');
-    expect(external.spec.data.map((d: any) => d.secretKey)).toEqual(['passwd']);
-    expect(mounts(objects)).toEqual([
-      { name: 'redis-passwd', secret: { secretName: 'redis-passwd', defaultMode: 0o440 } },
-      { name: 'redis-passwd', secret: { secretName: 'redis-passwd', defaultMode: 0o440 } },
-    ]);
-  });
+  it.each(overlayNames)(
+    "External Secrets (%s): the operator's Secret redis-passwd with the key passwd, mounted where the pods read it",
+    (overlay) => {
+      const objects = renderings[`${overlay} + external-secrets`]!;
+      expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+      const external = get(objects, 'ExternalSecret', 'redis-passwd');
+      expect(external.spec.target.name).toBe('redis-passwd');
+      expect(external.spec.data.map((d: any) => d.secretKey)).toEqual(['passwd']);
+      expect(mounts(objects)).toEqual([
+        { name: 'redis-passwd', secret: { secretName: 'redis-passwd', defaultMode: 0o440 } },
+        { name: 'redis-passwd', secret: { secretName: 'redis-passwd', defaultMode: 0o440 } },
+      ]);
+    },
+  );
 
   it.each(overlayNames)('Secrets Store CSI (%s): the same file from a CSI volume, no Secret object at all', (overlay) => {
     const objects = renderings[`${overlay} + secrets-store-csi`]!;
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     const csi = { driver: 'secrets-store.csi.k8s.io', readOnly: true, volumeAttributes: { secretProviderClass: 'journal-secrets' } };
-    expect(mounts(objects)).toEqual([{ name: 'redis-passwd', csi }, { name: 'redis-passwd', csi }]);
+    expect(mounts(objects)).toEqual([
+      { name: 'redis-passwd', csi },
+      { name: 'redis-passwd', csi },
+    ]);
     expect(get(objects, 'SecretProviderClass', 'journal-secrets').spec.parameters.objects).toMatch(/objectName: passwd$/m);
   });
 
@@ -112,17 +137,22 @@ describe('secret sources', () => {
       breakIt(objects);
       return objects;
     };
-    expect(checkReferences(broken('prod + external-secrets', (o) => (get(o, 'ExternalSecret', 'redis-passwd').spec.target.name = 'redis-password')))).toEqual([
-      'Deployment/frontend: Secret redis-passwd does not exist',
-      'StatefulSet/redis: Secret redis-passwd does not exist',
-    ]);
-    expect(checkReferences(broken('prod + secrets-store-csi', (o) => o.splice(o.indexOf(get(o, 'SecretProviderClass', 'journal-secrets')), 1)))).toEqual([
+    expect(
+      checkReferences(
+        broken('prod + external-secrets', (o) => (get(o, 'ExternalSecret', 'redis-passwd').spec.target.name = 'redis-password')),
+      ),
+    ).toEqual(['Deployment/frontend: Secret redis-passwd does not exist', 'StatefulSet/redis: Secret redis-passwd does not exist']);
+    expect(
+      checkReferences(broken('prod + secrets-store-csi', (o) => o.splice(o.indexOf(get(o, 'SecretProviderClass', 'journal-secrets')), 1))),
+    ).toEqual([
       'Deployment/frontend: SecretProviderClass journal-secrets does not exist',
       'StatefulSet/redis: SecretProviderClass journal-secrets does not exist',
     ]);
-    expect(allChecks['schema (no unknown field, right types)']!(broken('prod + secrets-store-csi', (o) => (get(o, 'SecretProviderClass', 'journal-secrets').spec.secretObject = [])))).toEqual([
-      'SecretProviderClass/journal-secrets: data/spec must NOT have additional properties (secretObject)',
-    ]);
+    expect(
+      allChecks['schema (no unknown field, right types)']!(
+        broken('prod + secrets-store-csi', (o) => (get(o, 'SecretProviderClass', 'journal-secrets').spec.secretObject = [])),
+      ),
+    ).toEqual(['SecretProviderClass/journal-secrets: data/spec must NOT have additional properties (secretObject)']);
     expect(find(renderings['prod + external-secrets']!, 'ExternalSecret', 'redis-passwd')).toBeDefined();
   });
 });

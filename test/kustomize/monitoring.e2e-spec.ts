@@ -88,7 +88,10 @@ describe('the alerts', () => {
 
   it('and the unit tests fail when a rule is wrong: probes counted as client errors, a lower memory threshold', () => {
     const broken = (alert: string, edit: (expr: string) => string) =>
-      bare(rule().spec.groups).map((g: any) => ({ ...g, rules: g.rules.map((r: any) => (r.alert === alert ? { ...r, expr: edit(r.expr) } : r)) }));
+      bare(rule().spec.groups).map((g: any) => ({
+        ...g,
+        rules: g.rules.map((r: any) => (r.alert === alert ? { ...r, expr: edit(r.expr) } : r)),
+      }));
     for (const groups of [
       broken('JournalApiErrorRatioHigh', (expr) => expr.replaceAll('route!~"/healthz.*", ', '')),
       broken('JournalRedisMemoryNearLimit', (expr) => expr.replace('> 0.85', '> 0.4')),
@@ -101,12 +104,14 @@ describe('the alerts', () => {
 });
 
 describe('the dashboard', () => {
-  it('is a ConfigMap that Grafana\'s sidecar loads, one per namespace, with request, error, latency and Redis panels', () => {
+  it("is a ConfigMap that Grafana's sidecar loads, one per namespace, with request, error, latency and Redis panels", () => {
     const map = get(objects, 'ConfigMap', 'journal-dashboard');
     expect(map.metadata.labels?.grafana_dashboard).toBe('1');
     expect(dashboard().uid).toBe('journal');
     const titles = dashboard().panels.map((p: any) => p.title);
-    expect(titles).toEqual(expect.arrayContaining(['Request rate by status', '5xx ratio', 'Latency', 'Redis memory', 'Replication lag', 'Redis connections']));
+    expect(titles).toEqual(
+      expect.arrayContaining(['Request rate by status', '5xx ratio', 'Latency', 'Redis memory', 'Replication lag', 'Redis connections']),
+    );
     for (const panel of dashboard().panels.filter((p: any) => p.type !== 'row')) {
       expect(panel.targets.length).toBeGreaterThan(0);
       for (const target of panel.targets) expect(target.expr).toContain('namespace="$namespace"');
@@ -126,7 +131,9 @@ describe('the metrics the alerts and the dashboard ask for', () => {
   beforeAll(async () => {
     // Every metric the API can export has a TYPE line, whether a series exists yet or not.
     const types = [...(await scrape(journal.api.metricsUrl)).matchAll(/^# TYPE (\S+) (\w+)$/gm)];
-    exported = new Set(types.flatMap(([, name, type]) => (type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name!])));
+    exported = new Set(
+      types.flatMap(([, name, type]) => (type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name!])),
+    );
   });
 
   const queries = () => [
@@ -143,15 +150,35 @@ describe('the metrics the alerts and the dashboard ask for', () => {
   });
 
   it('are found by the name extraction, which a misspelt metric does not pass', () => {
-    expect(metricNames('sum by (namespace) (rate(journal_http_requests_total{status=~"5.."}[5m])) > 0.05')).toEqual(['journal_http_requests_total']);
+    expect(metricNames('sum by (namespace) (rate(journal_http_requests_total{status=~"5.."}[5m])) > 0.05')).toEqual([
+      'journal_http_requests_total',
+    ]);
     expect(exported.has('journal_http_requests_total')).toBe(false);
-    expect(metricNames('max by (namespace) (a_b) < on (namespace) (max by (namespace) (c{x="y"}) - 1) and d offset 5m')).toEqual(['a_b', 'c', 'd']);
+    expect(metricNames('max by (namespace) (a_b) < on (namespace) (max by (namespace) (c{x="y"}) - 1) and d offset 5m')).toEqual([
+      'a_b',
+      'c',
+      'd',
+    ]);
   });
 });
 
 /** Metric names in a PromQL expression: identifiers that are not functions, keywords, labels or durations. */
 function metricNames(expr: string): string[] {
-  const keywords = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan']);
+  const keywords = new Set([
+    'and',
+    'or',
+    'unless',
+    'bool',
+    'offset',
+    'by',
+    'without',
+    'on',
+    'ignoring',
+    'group_left',
+    'group_right',
+    'inf',
+    'nan',
+  ]);
   const stripped = expr
     .replace(/"(?:[^"\\]|\\.)*"/g, '""') // label values
     .replace(/\{[^}]*\}/g, ' ') // label matchers

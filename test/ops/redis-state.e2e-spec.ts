@@ -13,10 +13,14 @@ beforeAll(async () => {
 
 /** Scrapes until `ready` holds for the exposition (the API's Redis clients reconnect with a back-off). */
 const scrapeUntil = (what: string, ready: (text: string) => boolean) =>
-  waitFor(what, async () => {
-    const text = await scrape(journal.api.metricsUrl);
-    return ready(text) ? text : undefined;
-  }, 10_000);
+  waitFor(
+    what,
+    async () => {
+      const text = await scrape(journal.api.metricsUrl);
+      return ready(text) ? text : undefined;
+    },
+    10_000,
+  );
 
 const has = (text: string, name: string) => new RegExp(`^${name}(\\{[^}]*\\})? `, 'm').test(text);
 
@@ -60,7 +64,10 @@ describe('Redis state metrics', () => {
       expect(has(text, name)).toBe(false);
     }
     await journal.redis.primary.start();
-    text = await scrapeUntil('the writer to be back', (t) => sample(t, 'journal_redis_connected', { client: 'writer' }) === 1 && has(t, 'journal_redis_memory_used_bytes'));
+    text = await scrapeUntil(
+      'the writer to be back',
+      (t) => sample(t, 'journal_redis_connected', { client: 'writer' }) === 1 && has(t, 'journal_redis_memory_used_bytes'),
+    );
     expect(sample(text, 'journal_redis_memory_max_bytes')).toBe(0); // restarted without the CONFIG SET: no limit
   }, 40_000);
 });
