@@ -26,7 +26,7 @@ FROM ${NGINX_IMAGE} AS fileserver
 USER root
 RUN rm -rf /usr/share/nginx/html/*
 USER 101
-COPY kustomize/base/fileserver/default.conf /etc/nginx/conf.d/default.conf
+COPY kustomize/base/fileserver/default.conf kustomize/base/fileserver/cache-control.conf kustomize/base/fileserver/server-rules.inc /etc/nginx/conf.d/
 COPY --from=web-build /app/web/dist /usr/share/nginx/html
 EXPOSE 8080
 

@@ -4,10 +4,11 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { startupErrorLine } from './config/config-error.js';
-import { validateEnv } from './config/env.schema.js';
+import { loggingConfig } from './config/logging.config.js';
+import { securityConfig } from './config/security.config.js';
+import { serverConfig } from './config/server.config.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { MAX_BODY_BYTES } from './journal/entry.contract.js';
-import { entryNotFound } from './journal/journal.service.js';
 import { createLogger, NestLogger } from './logging/logger.js';
 import { RequestLog, requestId, returnRequestId } from './logging/request-log.js';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
@@ -16,25 +17,29 @@ import { secure, securityHeaders, trustedProxies } from './security/security.js'
 
 async function bootstrap(): Promise<void> {
   // Fastify needs the logger and the proxy trust before Nest (and its ConfigModule) exist.
-  const env = validateEnv(process.env);
-  const pino = await createLogger(env);
+  const server = serverConfig();
+  const security = securityConfig();
+  const pino = await createLogger(loggingConfig());
   const logger = new Logger('Journal');
   const addSecurityHeaders = securityHeaders(DOCS_PATH);
   const adapter = new FastifyAdapter({
     loggerInstance: pino,
     logController: new RequestLog(),
     genReqId: requestId,
-    trustProxy: trustedProxies(env.TRUST_PROXY),
+    trustProxy: trustedProxies(security.trustProxy),
     bodyLimit: MAX_BODY_BYTES,
     // __proto__ and constructor.prototype keys are dropped while parsing, so they never reach the store.
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
-    // Router errors never reach Nest, nor the hooks that add the usual headers. Only /api/entries/:id
-    // has a parameter: an over-long one is an unknown id.
+    // Path parameters are checked by their handlers: the router takes any length the URL may have
+    // (Node limits the request line with the headers, 16 KiB).
+    routerOptions: { maxParamLength: 16 * 1024 },
+    // Router errors (a URL that is not valid percent-encoding) never reach Nest, nor the hooks that
+    // add the usual headers.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       addSecurityHeaders(request, reply);
       void reply.header('x-request-id', request.id);
-      sendProblem(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? entryNotFound(request.url.split('/').at(-1)!) : error, logger);
+      sendProblem(reply, error, logger);
     },
   });
   // JSON bodies only (Fastify's own parser): any other type is a 415, never parsed.
@@ -49,7 +54,7 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
   });
   app.useLogger(new NestLogger(pino));
-  secure(app, addSecurityHeaders, env.CORS_ORIGINS);
+  secure(app, addSecurityHeaders, security.corsOrigins);
   setupOpenApi(app);
 
   const shutdown = app.get(ShutdownState);
@@ -65,8 +70,8 @@ async function bootstrap(): Promise<void> {
     }),
   );
 
-  await app.listen(Number(env.PORT), '0.0.0.0');
-  logger.log(`listening on port ${env.PORT}, metrics on port ${env.METRICS_PORT}`);
+  await app.listen(server.port, server.host);
+  logger.log(`listening on ${server.host} port ${server.port}, metrics on port ${server.metricsPort}`);
 
   // Nest's enableShutdownHooks re-raises the signal (exit 143); Kubernetes expects a clean 0 after draining.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

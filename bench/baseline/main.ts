@@ -1,13 +1,11 @@
-import { envSchema } from '../../src/config/env.schema.js';
 import { journalConfig } from '../../src/config/journal.config.js';
 import { redisConfig } from '../../src/config/redis.config.js';
+import { serverConfig } from '../../src/config/server.config.js';
 import { createRedisClient } from '../../src/redis/redis-client.factory.js';
 import { createBaseline } from './server.js';
 
-// The API's environment contract, read by the API's own schema and config factories.
-for (const [name, value] of Object.entries(envSchema.parse(process.env))) {
-  if (value !== undefined) process.env[name] = value;
-}
+// The API's environment contract, read by the API's own config namespaces.
+const { port } = serverConfig();
 const config = journalConfig();
 const redis = redisConfig();
 
@@ -16,7 +14,7 @@ const server = createBaseline({
   reader: createRedisClient('reader', redis.readUrl, redis.password),
   config,
 });
-server.listen(config.port, '0.0.0.0', () => console.log(`baseline listening on port ${config.port}`));
+server.listen(port, '0.0.0.0', () => console.log(`baseline listening on port ${port}`));
 // A clean exit 0 on SIGTERM (as the API does), so `node --cpu-prof` can write its profile.
 process.once('SIGTERM', () => {
   server.close(() => process.exit(0));

@@ -7,6 +7,7 @@ describe('envSchema', () => {
   it('fills the documented defaults, with the read URL defaulting to the write URL', () => {
     expect(envSchema.parse({})).toEqual({
       PORT: '8080',
+      HOST: '0.0.0.0',
       JOURNAL_ENTRIES: '10',
       REDIS_WRITE_URL: 'redis://127.0.0.1:6379',
       REDIS_READ_URL: 'redis://127.0.0.1:6379',
@@ -34,6 +35,7 @@ describe('envSchema', () => {
   });
 
   it.each([
+    ['HOST', 'localhost', 'must be an IP address to listen on, like 0.0.0.0 (all interfaces) or 127.0.0.1 (this machine only), got "localhost"'],
     ['LOG_LEVEL', 'loud', 'must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
     ['LOG_FORMAT', 'xml', 'must be one of json, pretty, got "xml"'],
     ['METRICS_PORT', '8080', 'must differ from PORT (both are 8080)'],
@@ -53,6 +55,7 @@ describe('envSchema', () => {
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
       METRICS_PORT: '9100',
+      HOST: '::1',
       CORS_ORIGINS: 'https://journal.example,http://localhost:8000',
       TRUST_PROXY: '10.0.0.0/8,fd00::/8,192.168.1.1',
       RATE_LIMIT_WRITES_PER_MINUTE: '60',

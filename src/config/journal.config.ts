@@ -1,9 +1,9 @@
 import { registerAs } from '@nestjs/config';
+import { validatedEnv } from './env.schema.js';
 
-/** Settings of the journal itself; validated by env.schema.ts before this runs. */
+/** Settings of the journal itself. */
 export const journalConfig = registerAs('journal', () => ({
-  port: Number(process.env.PORT),
-  pageSize: Number(process.env.JOURNAL_ENTRIES),
+  pageSize: Number(validatedEnv().JOURNAL_ENTRIES),
 }));
 
 export type JournalConfig = ReturnType<typeof journalConfig>;

@@ -1,18 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { registerAs } from '@nestjs/config';
 import { ConfigError } from './config-error.js';
+import { validatedEnv } from './env.schema.js';
 
 /**
  * Where Redis is and its password, read from the mounted Secret file. Without the file the API
  * runs without auth (local development), except in production, where that is a mistake.
  */
 export const redisConfig = registerAs('redis', () => {
-  const passwordFile = process.env.REDIS_PASSWORD_FILE!;
+  const env = validatedEnv();
   return {
-    writeUrl: process.env.REDIS_WRITE_URL!,
-    readUrl: process.env.REDIS_READ_URL!,
-    passwordFile,
-    password: readPassword(passwordFile, process.env.NODE_ENV === 'production'),
+    writeUrl: env.REDIS_WRITE_URL,
+    readUrl: env.REDIS_READ_URL,
+    passwordFile: env.REDIS_PASSWORD_FILE,
+    password: readPassword(env.REDIS_PASSWORD_FILE, env.NODE_ENV === 'production'),
   };
 });
 

@@ -2,9 +2,9 @@ import { Controller, Get, HttpStatus, ServiceUnavailableException } from '@nestj
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { ApiProblem, ref } from '../openapi/responses.js';
-import { healthProblemSchema, healthReportSchema } from '../openapi/schemas.js';
 import { ProblemException } from '../problem/problem.js';
 import { RedisHealthIndicator } from './redis.health.js';
+import { healthProblemSchema, healthReportSchema } from './health.schemas.js';
 import { ShutdownState } from './shutdown-state.js';
 
 // @HealthCheck's own OpenAPI responses are off below: they describe terminus' 503 body, not our problem+json.

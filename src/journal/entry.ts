@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { countCodePoints, MAX_TEXT_CODE_POINTS } from './entry.contract.js';
+import { countCodePoints, MAX_TEXT_CODE_POINTS, type Entry, type EntryPage } from './entry.contract.js';
 
 export const MAX_PAGE = 1_000_000_000;
 
@@ -52,6 +52,26 @@ export const pageSchema = z
   })
   // The transform above is invisible to JSON Schema: the OpenAPI document takes the rule from here.
   .meta({ description: 'Which page; the first when left out', type: 'integer', minimum: 1, maximum: MAX_PAGE });
+
+// What the API answers, for the OpenAPI document. `satisfies` ties each schema to the type the code
+// returns; objects are strict, so the OpenAPI test fails if a response gains a field the document lacks.
+
+export const entrySchema = z
+  .strictObject({
+    id: z.string().meta({ description: 'Opaque: use it as given', example: '42' }),
+    text: newEntrySchema.shape.text,
+    createdAt: z.iso.datetime().meta({ description: 'When it was created, ISO 8601 in UTC', example: '2026-11-25T09:30:00.000Z' }),
+  })
+  .meta({ id: 'Entry' }) satisfies z.ZodType<Entry>;
+
+export const entryPageSchema = z
+  .strictObject({
+    entries: z.array(entrySchema).meta({ description: 'Newest first; empty past the last page' }),
+    page: z.int().min(1).max(MAX_PAGE),
+    pageSize: z.int().min(1).meta({ description: 'Entries per page (the JOURNAL_ENTRIES setting)' }),
+    total: z.int().min(0).meta({ description: 'Entries in the journal' }),
+  })
+  .meta({ id: 'EntryPage' }) satisfies z.ZodType<EntryPage>;
 
 /** Ids are opaque to clients; inside they are the entry's sorted-set score, a safe integer. */
 export function parseId(id: string): number | undefined {

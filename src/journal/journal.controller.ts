@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiProblem, ApiRateLimited, ApiStorageUnavailable, ref } from '../openapi/responses.js';
-import { entryPageSchema, entrySchema } from '../openapi/schemas.js';
-import { WriteRateLimitGuard } from '../rate-limit/write-rate-limit.guard.js';
+import { ApiProblem, ref } from '../openapi/responses.js';
+import { ApiRateLimited, WriteRateLimitGuard } from '../rate-limit/write-rate-limit.guard.js';
 import { MAX_BODY_BYTES, type Entry, type EntryPage } from './entry.contract.js';
-import { MAX_PAGE, newEntrySchema, pageSchema, type NewEntry } from './entry.js';
+import { entryPageSchema, entrySchema, MAX_PAGE, newEntrySchema, pageSchema, type NewEntry } from './entry.js';
+import { ApiStorageUnavailable } from './journal.problems.js';
 import { JournalService } from './journal.service.js';
 
 @ApiTags('entries')

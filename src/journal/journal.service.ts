@@ -1,8 +1,8 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { journalConfig, type JournalConfig } from '../config/journal.config.js';
-import { ProblemException, StorageUnavailableException } from '../problem/problem.js';
 import type { Entry, EntryPage } from './entry.contract.js';
 import { parseId } from './entry.js';
+import { entryNotFound, StorageUnavailableException } from './journal.problems.js';
 import { JournalStore } from './journal.store.js';
 
 @Injectable()
@@ -49,13 +49,4 @@ export class JournalService {
       throw new StorageUnavailableException();
     }
   }
-}
-
-export function entryNotFound(id: string): ProblemException {
-  return new ProblemException(
-    HttpStatus.NOT_FOUND,
-    'entry-not-found',
-    'Entry not found',
-    `there is no entry with id ${JSON.stringify(id.slice(0, 100))}`,
-  );
 }

@@ -1,14 +1,14 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Level, type Logger } from 'pino';
-import type { Env } from '../config/env.schema.js';
+import type { LoggingConfig } from '../config/logging.config.js';
 
 /**
  * One pino logger for everything: Fastify's request logs and Nest's own (through NestLogger).
  * JSON lines by default; LOG_FORMAT=pretty for people reading a terminal.
  */
-export async function createLogger(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>): Promise<Logger> {
+export async function createLogger(config: LoggingConfig): Promise<Logger> {
   const options: pino.LoggerOptions = {
-    level: env.LOG_LEVEL,
+    level: config.level,
     base: undefined, // no pid/hostname: the log collector knows the pod
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
@@ -21,7 +21,7 @@ export async function createLogger(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>): 
   };
   // Lines are buffered and written together (at 8 KiB, or every 250 ms when traffic is light): one
   // write(2) per 8 KiB of lines on a busy pod. pino flushes at exit.
-  if (env.LOG_FORMAT === 'json') return pino(options, pino.destination({ sync: false, minLength: 8192, periodicFlush: 250 }));
+  if (config.format === 'json') return pino(options, pino.destination({ sync: false, minLength: 8192, periodicFlush: 250 }));
   const { default: pretty } = await import('pino-pretty');
   return pino(options, pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l' }));
 }

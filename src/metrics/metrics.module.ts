@@ -1,9 +1,9 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Server } from 'node:http';
+import { serverConfig, type ServerConfig } from '../config/server.config.js';
 import { REDIS_READER, REDIS_WRITER } from '../redis/redis.tokens.js';
 import { measureRequests } from './http-metrics.js';
 import { Metrics } from './metrics.js';
@@ -15,12 +15,12 @@ import { registerRedisState } from './redis-state.js';
   providers: [Metrics],
 })
 export class MetricsModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
-  private server?: Server;
+  private metricsServer?: Server;
 
   constructor(
     private readonly metrics: Metrics,
     private readonly adapterHost: HttpAdapterHost,
-    private readonly config: ConfigService,
+    @Inject(serverConfig.KEY) private readonly server: ServerConfig,
     @Inject(REDIS_WRITER) private readonly writer: Redis,
     @Inject(REDIS_READER) private readonly reader: Redis,
   ) {}
@@ -34,10 +34,10 @@ export class MetricsModule implements OnModuleInit, OnApplicationBootstrap, OnAp
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.server = await serveMetrics(this.metrics, Number(this.config.getOrThrow<string>('METRICS_PORT')));
+    this.metricsServer = await serveMetrics(this.metrics, this.server.metricsPort, this.server.host);
   }
 
   onApplicationShutdown(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    return new Promise((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
   }
 }

@@ -6,7 +6,7 @@ import type { Metrics } from './metrics.js';
  * /metrics on its own port (METRICS_PORT): the Ingress routes only the API's port, so scrapes stay
  * inside the cluster, and they are never logged, rate limited or counted as API traffic.
  */
-export async function serveMetrics(metrics: Metrics, port: number): Promise<Server> {
+export async function serveMetrics(metrics: Metrics, port: number, host: string): Promise<Server> {
   const server = createServer((request, response) => {
     if (request.url !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are at GET /metrics\n');
@@ -21,7 +21,7 @@ export async function serveMetrics(metrics: Metrics, port: number): Promise<Serv
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new ConfigError(`METRICS_PORT: port ${port} is already in use`) : error),
     );
-    server.listen(port, '0.0.0.0', resolve);
+    server.listen(port, host, resolve);
   });
   return server;
 }

@@ -10,7 +10,8 @@ export function ref(schema: z.ZodType): ReferenceObject {
   return { $ref: `#/components/schemas/${id}` };
 }
 
-const retryAfter: Record<string, HeaderObject> = {
+/** The header of a 429 or 503: when to try again. */
+export const retryAfter: Record<string, HeaderObject> = {
   'Retry-After': { description: 'Seconds to wait before trying again', required: true, schema: { type: 'integer', minimum: 0 } },
 };
 
@@ -27,13 +28,3 @@ export function ApiProblem(
     content: { 'application/problem+json': { schema: ref(options.schema ?? problemSchema) } },
   });
 }
-
-/** Redis cannot be reached: every journal operation answers this within 2 s. */
-export const ApiStorageUnavailable = () =>
-  ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, 'Storage unreachable; retry after `Retry-After` seconds', { headers: retryAfter });
-
-/** Only when RATE_LIMIT_WRITES_PER_MINUTE is set: creates and deletes share one budget per client. */
-export const ApiRateLimited = () =>
-  ApiProblem(HttpStatus.TOO_MANY_REQUESTS, 'Over RATE_LIMIT_WRITES_PER_MINUTE writes this minute (when that is set)', {
-    headers: retryAfter,
-  });

@@ -39,17 +39,3 @@ export class ProblemException extends HttpException {
     return { type: TYPE_BASE + this.slug, title: this.title, status: this.getStatus(), detail: this.message, ...this.extensions };
   }
 }
-
-/** Redis is unreachable: clients should retry soon, the API heals by itself. */
-export class StorageUnavailableException extends ProblemException {
-  constructor() {
-    super(
-      HttpStatus.SERVICE_UNAVAILABLE,
-      'storage-unavailable',
-      'Storage unavailable',
-      'The journal cannot reach its storage right now; try again in a moment',
-      {},
-      { 'Retry-After': '1' },
-    );
-  }
-}

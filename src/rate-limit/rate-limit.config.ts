@@ -1,8 +1,9 @@
 import { registerAs } from '@nestjs/config';
+import { validatedEnv } from '../config/env.schema.js';
 
-/** RATE_LIMIT_WRITES_PER_MINUTE (validated by env.schema.ts); unset means writes are not limited. */
+/** RATE_LIMIT_WRITES_PER_MINUTE; unset means writes are not limited. */
 export const rateLimitConfig = registerAs('rateLimit', () => {
-  const setting = process.env.RATE_LIMIT_WRITES_PER_MINUTE;
+  const setting = validatedEnv().RATE_LIMIT_WRITES_PER_MINUTE;
   return { writesPerMinute: setting === undefined ? undefined : Number(setting) };
 });
 

@@ -1,5 +1,6 @@
 import { type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import { ApiProblem, retryAfter } from '../openapi/responses.js';
 import { ProblemException } from '../problem/problem.js';
 
 /**
@@ -42,3 +43,9 @@ export class WriteRateLimitGuard extends ThrottlerGuard {
     );
   }
 }
+
+/** The guard's answer in the OpenAPI document: only when RATE_LIMIT_WRITES_PER_MINUTE is set; creates and deletes share one budget per client. */
+export const ApiRateLimited = () =>
+  ApiProblem(HttpStatus.TOO_MANY_REQUESTS, 'Over RATE_LIMIT_WRITES_PER_MINUTE writes this minute (when that is set)', {
+    headers: retryAfter,
+  });

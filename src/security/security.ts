@@ -54,14 +54,14 @@ export function securityHeaders(documentPrefix: string): SecurityHeaders {
  * Security headers on every response, and CORS only for the origins CORS_ORIGINS lists: the web UI
  * is served from the same origin, so by default no other site may call the API.
  */
-export function secure(app: NestFastifyApplication, addHeaders: SecurityHeaders, corsOrigins: string | undefined): void {
+export function secure(app: NestFastifyApplication, addHeaders: SecurityHeaders, corsOrigins: string[] | undefined): void {
   app.getHttpAdapter().getInstance().addHook('onRequest', (request, reply, done) => {
     addHeaders(request, reply);
     done();
   });
   if (corsOrigins) {
     app.enableCors({
-      origin: corsOrigins.split(','),
+      origin: corsOrigins,
       methods: ['GET', 'POST', 'DELETE'],
       allowedHeaders: ['content-type', 'x-request-id'],
       exposedHeaders: ['location', 'retry-after', 'x-request-id'],

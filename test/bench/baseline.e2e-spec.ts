@@ -19,7 +19,7 @@ beforeAll(async () => {
   clients = [redis.primary.url, redis.replica.url].map((u, i) =>
     createRedisClient(i === 0 ? 'writer' : 'reader', u, redis.password),
   );
-  server = createBaseline({ writer: clients[0], reader: clients[1], config: { port: 0, pageSize: PAGE_SIZE } });
+  server = createBaseline({ writer: clients[0], reader: clients[1], config: { pageSize: PAGE_SIZE } });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await Promise.all(clients.map((c) => new Promise((r) => (c.status === 'ready' ? r(c) : c.once('ready', r)))));

@@ -177,6 +177,7 @@ describe('the file server Deployment, run as real NGINX with its rendered server
     let server = readFileSync(conf, 'utf8');
     server = replaceOnce(server, /^(\s*)listen 8080;/m, `$1listen 127.0.0.1:${port};`);
     server = replaceOnce(server, /^(\s*)root \/usr\/share\/nginx\/html;/m, `$1root ${html};`);
+    server = replaceOnce(server, /^(\s*)include \/etc\/nginx\/conf\.d\/server-rules\.inc;/m, `$1include ${local.path('/etc/nginx/conf.d/server-rules.inc')};`);
     writeFileSync(conf, server);
 
     // The unprivileged image's nginx.conf, reduced: temp files and the pid file in /tmp.

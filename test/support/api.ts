@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { freePort, waitFor } from './ports.js';
+import { freePort, GaveUp, waitFor } from './ports.js';
 import type { RedisPair } from './redis.js';
 
 /** The repository: the nearest folder above this file with a package.json (also when compiled into bench/dist). */
@@ -76,7 +76,7 @@ export class ApiProcess {
   /** Spawns the API (on a free metrics port unless `env` names one); `env` replaces the inherited settings. Does not wait. */
   static async spawn(env: Record<string, string>, options: ApiOptions = {}): Promise<ApiProcess> {
     const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !/^(PORT|JOURNAL_|REDIS_|NODE_ENV|LOG_|RATE_|METRICS_|TRUST_|CORS_)/.test(k)),
+      Object.entries(process.env).filter(([k]) => !/^(PORT|HOST|JOURNAL_|REDIS_|NODE_ENV|LOG_|RATE_|METRICS_|TRUST_|CORS_)/.test(k)),
     );
     const port = Number(env.PORT ?? 0);
     const metricsPort = Number(env.METRICS_PORT ?? (await freePort()));
@@ -98,7 +98,7 @@ export class ApiProcess {
     void api.exited.then((code) => (exitCode = code));
     try {
       await waitFor('the API to be ready', async () => {
-        if (exitCode !== undefined) throw new Error(`the API exited with ${exitCode}: ${api.output}`);
+        if (exitCode !== undefined) throw new GaveUp(`the API exited with ${exitCode}: ${api.output}`);
         const res = await fetch(`${api.url}/healthz/ready`).catch(() => undefined);
         return res?.status === 200 ? true : undefined;
       }, 15_000);

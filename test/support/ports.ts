@@ -12,7 +12,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it returns a value (not undefined) or the time runs out. */
+/** Thrown by a check to end the wait at once: what it waits for can no longer happen (its process exited). */
+export class GaveUp extends Error {}
+
+/** Polls `check` until it returns a value (not undefined) or the time runs out; errors are retried, except GaveUp. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -21,6 +24,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
       const value = await check();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof GaveUp) throw error;
       lastError = error;
     }
     await new Promise((r) => setTimeout(r, 50));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startDelayProxy } from './delay-proxy.js';
-import { freePort, waitFor } from './ports.js';
+import { freePort, GaveUp, waitFor } from './ports.js';
 
 /** One real `redis-server` process on a free port, with its own data folder (AOF on). */
 export class RedisNode {
@@ -34,7 +34,15 @@ export class RedisNode {
     child.once('exit', () => {
       if (this.process === child) this.process = undefined;
     });
-    await waitFor(`${this.name} to answer PING`, async () => ((await this.command('PING')) === 'PONG' ? true : undefined));
+    try {
+      await waitFor(`${this.name} to answer PING`, async () => {
+        if (this.process !== child) throw new GaveUp(`redis-server exited with ${child.exitCode}`);
+        return (await this.command('PING')) === 'PONG' ? true : undefined;
+      });
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
   }
 
   /** Stops the server: SIGKILL simulates a crash, SIGTERM a clean shutdown (AOF is fsynced either way). */
@@ -108,8 +116,6 @@ export async function startRedisPair(options: RedisPairOptions = {}): Promise<Re
   const primary = new RedisNode('primary', primaryPort, mk('primary'), common);
   const replica = new RedisNode('replica', replicaPort, mk('replica'),
     [...common, '--replicaof', '127.0.0.1', String(proxy?.port ?? primaryPort)]);
-  await primary.start();
-  await replica.start();
   const pair: RedisPair = {
     password,
     primary,
@@ -129,6 +135,13 @@ export async function startRedisPair(options: RedisPairOptions = {}): Promise<Re
       rmSync(root, { recursive: true, force: true });
     },
   };
-  await pair.waitForSync();
+  try {
+    await primary.start();
+    await replica.start();
+    await pair.waitForSync();
+  } catch (error) {
+    await pair.stop();
+    throw error;
+  }
   return pair;
 }

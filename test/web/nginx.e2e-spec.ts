@@ -1,11 +1,11 @@
-// The file server's NGINX rules (kustomize/base/fileserver/default.conf) on a real NGINX, through
+// The file server's NGINX rules (kustomize/base/fileserver) on a real NGINX, through
 // the local stack's config: caching, gzip, security headers, the 404 page, and /api reaching the API.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { localServerBlock, sharedServerConf, webRoot } from '../../web/stack/nginx.mjs';
+import { fileServerConf, localNginxConf, webRoot } from '../../web/stack/nginx.mjs';
 import { call, expectProblem, type Reply } from '../support/http.js';
 import { startWebStack, type WebStack } from './stack.js';
 
@@ -137,18 +137,20 @@ describe('NGINX file server', () => {
     expect(proxied).toEqual(security(await call(stack.api.url, 'GET', path)));
   });
 
-  it('builds the local config from the shared file without dropping any of its rules', () => {
-    const shared = readFileSync(sharedServerConf, 'utf8').split('\n');
-    const local = localServerBlock({ port: 1234, apiUrl: 'http://127.0.0.1:5678' }).split('\n');
-    const replaced = /^\s*(listen 8080|root \/usr\/share\/nginx\/html);$/;
-    expect(shared.filter((line) => replaced.test(line))).toHaveLength(2);
-    // Every other shared line is in the local block, in the same order.
-    const kept = shared.filter((line) => !replaced.test(line));
-    let next = 0;
-    for (const line of local) if (line === kept[next]) next++;
-    expect(kept.slice(next)).toEqual([]);
-    expect(local).toContain('    listen 127.0.0.1:1234;');
-    expect(local).toContain(`    root ${webRoot};`);
-    expect(local.join('\n')).toMatch(/location \/api\/ \{\s+proxy_pass http:\/\/127\.0\.0\.1:5678;/);
+  it('includes the file server\'s own rules, as its server block in the cluster does: only listen, root and /api differ', () => {
+    const directives = (text: string) => text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+    // In the cluster: the image includes conf.d/*.conf (default.conf, cache-control.conf); the server includes the rules.
+    expect(directives(readFileSync(fileServerConf.server, 'utf8'))).toEqual([
+      'server {',
+      'listen 8080;',
+      'root /usr/share/nginx/html;',
+      'include /etc/nginx/conf.d/server-rules.inc;',
+      '}',
+    ]);
+    const local = directives(localNginxConf({ dir: '/run/x', port: 1234, apiUrl: 'http://127.0.0.1:5678' }));
+    expect(local).toContain(`include ${JSON.stringify(fileServerConf.cacheControl)};`);
+    const server = local.slice(local.indexOf('server {'));
+    expect(server.slice(0, 4)).toEqual(['server {', 'listen 127.0.0.1:1234;', `root ${JSON.stringify(webRoot)};`, `include ${JSON.stringify(fileServerConf.rules)};`]);
+    expect(server.slice(4, 6)).toEqual(['location /api/ {', 'proxy_pass http://127.0.0.1:5678;']);
   });
 });

@@ -1,6 +1,6 @@
 // The local journal stack for the web tests, the same shape bin/up runs: a real Redis pair, the
-// real API (dist/main.js) and a real NGINX with the config web/stack/nginx.mjs generates from the
-// Kubernetes file server's block, all on free ports.
+// real API (dist/main.js) and a real NGINX with the config web/stack/nginx.mjs writes around the
+// Kubernetes file server's rules, all on free ports.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { webRoot, writeLocalNginxConf } from '../../web/stack/nginx.mjs';
 import type { ApiProcess } from '../support/api.js';
 import { Journal } from '../support/journal.js';
-import { freePort, waitFor } from '../support/ports.js';
+import { freePort, GaveUp, waitFor } from '../support/ports.js';
 import type { RedisPair } from '../support/redis.js';
 
 const NGINX_BIN = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
@@ -24,19 +24,25 @@ export class Nginx {
     child.stderr?.on('data', (d) => (this.output += d));
   }
 
-  /** NGINX in front of the API at `apiUrl`, serving web/dist, like bin/up does. */
-  static async start(apiUrl: string): Promise<Nginx> {
-    if (!existsSync(join(webRoot, 'index.html'))) throw new Error('web/dist is not built: run `npm run build:web` first');
+  /** NGINX in front of the API at `apiUrl`, serving `root` (web/dist), like bin/up does; stopped again if `/` does not answer 200. */
+  static async start(apiUrl: string, { root = webRoot, timeoutMs = 10_000 } = {}): Promise<Nginx> {
+    if (root === webRoot && !existsSync(join(webRoot, 'index.html'))) throw new Error('web/dist is not built: run `npm run build:web` first');
     const dir = mkdtempSync(join(tmpdir(), 'journal-nginx-'));
     const port = await freePort();
-    const conf = writeLocalNginxConf({ dir, port, apiUrl });
+    const conf = writeLocalNginxConf({ dir, port, apiUrl, root });
     const child = spawn(NGINX_BIN, ['-e', join(dir, 'error.log'), '-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     const nginx = new Nginx(child, dir, `http://127.0.0.1:${port}`);
-    await waitFor(`NGINX to serve ${nginx.url}/`, async () => {
-      if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${nginx.output}`);
-      const res = await fetch(`${nginx.url}/`).catch(() => undefined);
-      return res?.status === 200 ? true : undefined;
-    });
+    let status: number | undefined;
+    try {
+      await waitFor(`NGINX to serve ${nginx.url}/`, async () => {
+        if (child.exitCode !== null) throw new GaveUp(`nginx exited with ${child.exitCode}: ${nginx.output}`);
+        status = (await fetch(`${nginx.url}/`).catch(() => undefined))?.status;
+        return status === 200 ? true : undefined;
+      }, timeoutMs);
+    } catch (error) {
+      await nginx.stop();
+      throw new Error(`${(error as Error).message} (last answer: ${status ?? 'none'})`, { cause: error });
+    }
     return nginx;
   }
 

@@ -4,7 +4,7 @@ export interface LocalNginxOptions {
   apiUrl: string;
   root?: string;
 }
-export declare const sharedServerConf: string;
+export declare const fileServerConf: { server: string; cacheControl: string; rules: string };
 export declare const webRoot: string;
 export declare function localServerBlock(options: LocalNginxOptions): string;
 export declare function localNginxConf(options: LocalNginxOptions & { dir: string }): string;

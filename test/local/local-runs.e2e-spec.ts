@@ -1,0 +1,124 @@
+// Local runs as a new contributor meets them: bin/up from a fresh clone in a folder only its owner
+// may enter (mode 700, like root's home or a `mktemp -d` folder), and starts that fail half-way,
+// in bin/up and in the test helpers: nothing they started may be left running.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { repoRoot } from '../support/api.js';
+import { call } from '../support/http.js';
+import { Journal } from '../support/journal.js';
+import { freePort, GaveUp, waitFor } from '../support/ports.js';
+import { childProcesses, processesIn } from '../support/processes.js';
+import { Nginx } from '../web/stack.js';
+
+/** Whether something accepts connections on host:port. */
+function listening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    const answer = (accepted: boolean) => {
+      socket.destroy();
+      resolve(accepted);
+    };
+    socket.once('connect', () => answer(true)).once('error', () => answer(false)).setTimeout(1000, () => answer(false));
+  });
+}
+
+describe('a failed start in the test helpers', () => {
+  it('of the API stops the Redis pair it started for it', async () => {
+    const before = childProcesses();
+    await expect(Journal.start({ env: { JOURNAL_ENTRIES: 'abc' } })).rejects.toThrow(/Invalid configuration: JOURNAL_ENTRIES/);
+    expect(childProcesses()).toEqual(before);
+  });
+
+  it('of NGINX (it never answers 200) stops NGINX', async () => {
+    const before = childProcesses();
+    const empty = mkdtempSync(join(tmpdir(), 'journal-empty-root-'));
+    try {
+      await expect(Nginx.start('http://127.0.0.1:9', { root: empty, timeoutMs: 1500 })).rejects.toThrow(/last answer: 404/);
+      expect(childProcesses()).toEqual(before);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bin/up in a clone that only its owner may enter', () => {
+  let home: string;
+  let clone: string;
+  let ports: Record<'WEB_PORT' | 'API_PORT' | 'METRICS_PORT' | 'REDIS_PRIMARY_PORT' | 'REDIS_REPLICA_PORT', string>;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'journal-home-')); // mode 700
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+    clone = join(home, 'journal');
+    // The repository as a clone has it, with the builds (timestamps kept, so bin/up need not rebuild).
+    const skip = new Set(['.git', 'node_modules', '.run', 'test-output', 'bench/dist', 'dist/compiled']);
+    cpSync(repoRoot, clone, { recursive: true, preserveTimestamps: true, filter: (source) => !skip.has(relative(repoRoot, source)) });
+    symlinkSync(join(repoRoot, 'node_modules'), join(clone, 'node_modules'));
+    const [web, api, metrics, primary, replica] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    ports = {
+      WEB_PORT: String(web),
+      API_PORT: String(api),
+      METRICS_PORT: String(metrics),
+      REDIS_PRIMARY_PORT: String(primary),
+      REDIS_REPLICA_PORT: String(replica),
+    };
+  });
+
+  afterAll(() => {
+    for (const pid of processesIn(clone)) process.kill(pid, 'SIGKILL'); // only if a test failed
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  /** Runs bin/up in the clone with its own ports and `env`; `output` grows as it prints. */
+  function up(env: Record<string, string> = {}) {
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(PATH|HOME|LANG|TERM)$/.test(k)));
+    const child = spawn('bash', ['bin/up'], { cwd: clone, env: { ...inherited, ...ports, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = { child, output: '', exited: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) };
+    child.stdout.on('data', (d) => (run.output += d));
+    child.stderr.on('data', (d) => (run.output += d));
+    return run;
+  }
+
+  async function nothingLeft(): Promise<void> {
+    expect(processesIn(clone)).toEqual([]);
+    for (const port of Object.values(ports)) expect(await listening('127.0.0.1', Number(port))).toBe(false);
+  }
+
+  it('stops Redis again when the API cannot start, and says why', async () => {
+    const run = up({ JOURNAL_ENTRIES: 'abc' });
+    expect(await run.exited).not.toBe(0);
+    expect(run.output).toContain('Invalid configuration: JOURNAL_ENTRIES');
+    expect(run.output).toMatch(/the API exited at start/);
+    await nothingLeft();
+  }, 120_000);
+
+  it('serves the UI and the API through NGINX, the API on loopback only; Ctrl-C stops everything', async () => {
+    const run = up();
+    await waitFor(`bin/up to be up:\n${run.output}`, async () => {
+      if (run.child.exitCode !== null) throw new GaveUp(`bin/up exited with ${run.child.exitCode}:\n${run.output}`);
+      return run.output.includes('the journal is up') ? true : undefined;
+    }, 90_000);
+
+    const page = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>');
+    expect((await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'POST', '/api/entries', { text: 'from a private clone' })).status).toBe(201);
+
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
+    if (external) {
+      expect(await listening(external, Number(ports.API_PORT))).toBe(false);
+      expect(await listening(external, Number(ports.METRICS_PORT))).toBe(false);
+    }
+    expect(await listening('127.0.0.1', Number(ports.API_PORT))).toBe(true);
+
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    await nothingLeft();
+  }, 120_000);
+});
