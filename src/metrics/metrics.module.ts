@@ -7,7 +7,10 @@ import { measureRequests } from './http-metrics.js';
 import { Metrics } from './metrics.js';
 import { serveMetrics } from './metrics.server.js';
 
-/** The metrics registry, HTTP request metrics and the /metrics server; Redis clients are instrumented where they are made (src/redis). */
+/**
+ * The metrics registry, HTTP request metrics and the /metrics server; Redis clients are instrumented,
+ * and the Redis state gauges registered, where the clients are made (src/redis).
+ */
 @Module({
   providers: [Metrics],
   exports: [Metrics],

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Every metric the API exports (names and labels are listed in docs/operations.md). */
+/**
+ * The API's own metrics (names and labels are listed in docs/operations.md); the Redis state
+ * gauges, read at scrape time, are registered on this registry by redis-state.ts.
+ */
 @Injectable()
 export class Metrics {
   readonly registry = new Registry();

@@ -1,21 +1,31 @@
-import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { redisConfig, type RedisConfig } from '../config/redis.config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { instrumentRedis } from '../metrics/redis-metrics.js';
+import { registerRedisState } from '../metrics/redis-state.js';
 import { closeRedisClient, createRedisClient, type RedisScripts } from './redis-client.factory.js';
 import { Replication } from './replication.js';
 import { REDIS_READER, REDIS_WRITER } from './redis.tokens.js';
 
 /**
  * The two shared clients, and all that is done to them: the features' Lua scripts are defined on
- * them and every command is timed (metrics) as they are made; Replication asks both their ROLE on
- * connect and every second.
+ * them and every command is timed (metrics) as they are made; the Redis state gauges read through
+ * them at scrape time; Replication asks both their ROLE on connect and every second.
  */
 @Global()
 @Module({})
-export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RedisModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   /** `scripts`: the Lua scripts of the features that use the clients (AppModule gathers them). */
   static forRoot(scripts: RedisScripts): DynamicModule {
     return {
@@ -46,7 +56,12 @@ export class RedisModule implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(REDIS_WRITER) private readonly writer: Redis,
     @Inject(REDIS_READER) private readonly reader: Redis,
     @Inject(redisConfig.KEY) private readonly config: RedisConfig,
+    private readonly metrics: Metrics,
   ) {}
+
+  onModuleInit(): void {
+    registerRedisState(this.metrics.registry, this.writer, this.reader);
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.password === undefined) {

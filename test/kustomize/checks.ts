@@ -54,6 +54,37 @@ export const checkIngresses: Check = (objects) =>
     });
 
 /**
+ * Gateway API: every HTTPRoute backend is an existing Service and one of its ports; a route
+ * attached to a Gateway of this rendering names one of its listeners, and that listener serves
+ * the route's host names. (A Gateway in another namespace, a shared one, is the cluster's.)
+ */
+export const checkRoutes: Check = (objects) =>
+  objects
+    .filter((o) => o.kind === 'HTTPRoute')
+    .flatMap((route) => {
+      const where = `HTTPRoute/${route.metadata.name}`;
+      const namespace = route.metadata.namespace;
+      const backends = (route.spec.rules ?? []).flatMap((rule: any) => rule.backendRefs ?? []);
+      const parents = (route.spec.parentRefs ?? []).filter((ref: any) => (ref.kind ?? 'Gateway') === 'Gateway' && (ref.namespace ?? namespace) === namespace);
+      return [
+        ...backends.flatMap((backend: any) => {
+          const service = find(objects, 'Service', backend.name, namespace);
+          if (!service) return [`${where}: backend Service ${backend.name} does not exist`];
+          return (service.spec.ports ?? []).some((p: any) => p.port === backend.port) ? [] : [`${where}: Service ${backend.name} has no port ${backend.port}`];
+        }),
+        ...parents.flatMap((ref: any) => {
+          const gateway = find(objects, 'Gateway', ref.name, namespace);
+          if (!gateway) return [`${where}: Gateway ${ref.name} does not exist`];
+          const listeners = (gateway.spec.listeners ?? []).filter((l: any) => ref.sectionName === undefined || l.name === ref.sectionName);
+          if (listeners.length === 0) return [`${where}: Gateway ${ref.name} has no listener ${ref.sectionName}`];
+          return (route.spec.hostnames ?? [])
+            .filter((host: string) => !listeners.some((l: any) => l.hostname === undefined || l.hostname === host))
+            .map((host: string) => `${where}: no listener of Gateway ${ref.name} serves ${host}`);
+        }),
+      ];
+    });
+
+/**
  * Every ConfigMap and Secret a pod or Ingress uses exists (with the keys used), except the TLS
  * Secret that cert-manager makes, and then the Issuer it names must exist.
  */
@@ -64,8 +95,12 @@ export const checkReferences: Check = (objects) => {
     const where = `${owner.kind}/${owner.metadata.name}`;
     if (!name) return problems.push(`${where}: a ${kind} reference names no ${kind}`);
     const target = find(objects, kind, name, owner.metadata.namespace);
-    if (!target) return problems.push(`${where}: ${kind} ${name} does not exist`);
-    const present = new Set([...Object.keys(target.data ?? {}), ...Object.keys(target.binaryData ?? target.stringData ?? {})]);
+    // A Secret that the External Secrets Operator keeps: named by its target, keys by its data.
+    const external = kind === 'Secret' ? objects.find((o) => o.kind === 'ExternalSecret' && sameNamespace(o, owner) && (o.spec.target?.name ?? o.metadata.name) === name) : undefined;
+    if (!target && !external) return problems.push(`${where}: ${kind} ${name} does not exist`);
+    const present = target
+      ? new Set([...Object.keys(target.data ?? {}), ...Object.keys(target.binaryData ?? target.stringData ?? {})])
+      : new Set<string>((external!.spec.data ?? []).map((d: any) => d.secretKey));
     for (const key of keys.filter((k) => !present.has(k))) problems.push(`${where}: ${kind} ${name} has no key ${key}`);
   };
   for (const { object, template } of workloads(objects)) {
@@ -90,19 +125,28 @@ export const checkReferences: Check = (objects) => {
         // A volume names its Secret with secretName, a projected source with name.
         if ('secret' in source) require(object, 'Secret', source.secret?.secretName ?? source.secret?.name, keys(source.secret?.items), source.secret?.optional);
       }
+      const providerClass = volume.csi?.driver === 'secrets-store.csi.k8s.io' ? volume.csi.volumeAttributes?.secretProviderClass : undefined;
+      if (providerClass && !find(objects, 'SecretProviderClass', providerClass, object.metadata.namespace)) {
+        problems.push(`${object.kind}/${object.metadata.name}: SecretProviderClass ${providerClass} does not exist`);
+      }
     }
   }
-  for (const ingress of objects.filter((o) => o.kind === 'Ingress')) {
-    const annotations = ingress.metadata.annotations ?? {};
+  // TLS Secrets of an Ingress or a Gateway's listeners: made by cert-manager when annotated.
+  const tlsSecrets = (o: K8sObject): string[] =>
+    o.kind === 'Ingress'
+      ? (o.spec.tls ?? []).map((tls: any) => tls.secretName)
+      : (o.spec.listeners ?? []).flatMap((l: any) => (l.tls?.certificateRefs ?? []).map((ref: any) => ref.name));
+  for (const edge of objects.filter((o) => o.kind === 'Ingress' || o.kind === 'Gateway')) {
+    const annotations = edge.metadata.annotations ?? {};
     const issuer = annotations['cert-manager.io/issuer'];
     const clusterIssuer = annotations['cert-manager.io/cluster-issuer'];
-    for (const tls of ingress.spec.tls ?? []) {
+    for (const secretName of tlsSecrets(edge)) {
       if (issuer) {
-        if (!find(objects, 'Issuer', issuer, ingress.metadata.namespace)) problems.push(`Ingress/${ingress.metadata.name}: Issuer ${issuer} does not exist`);
+        if (!find(objects, 'Issuer', issuer, edge.metadata.namespace)) problems.push(`${edge.kind}/${edge.metadata.name}: Issuer ${issuer} does not exist`);
       } else if (clusterIssuer) {
-        if (!find(objects, 'ClusterIssuer', clusterIssuer)) problems.push(`Ingress/${ingress.metadata.name}: ClusterIssuer ${clusterIssuer} does not exist`);
+        if (!find(objects, 'ClusterIssuer', clusterIssuer)) problems.push(`${edge.kind}/${edge.metadata.name}: ClusterIssuer ${clusterIssuer} does not exist`);
       } else {
-        require(ingress, 'Secret', tls.secretName, ['tls.crt', 'tls.key']);
+        require(edge, 'Secret', secretName, ['tls.crt', 'tls.key']);
       }
     }
   }
@@ -191,16 +235,38 @@ export const checkHardening: Check = (objects) =>
     return problems;
   });
 
-/** Every workload runs 2+ pods (Redis: its StatefulSet) and has a PodDisruptionBudget. */
+/** The autoscaler that owns a workload's pod count, if any. */
+export function autoscalerOf(objects: K8sObject[], workload: K8sObject): K8sObject | undefined {
+  return objects.find(
+    (o) => o.kind === 'HorizontalPodAutoscaler' && sameNamespace(o, workload) &&
+      o.spec.scaleTargetRef.kind === workload.kind && o.spec.scaleTargetRef.name === workload.metadata.name,
+  );
+}
+
+/** How many pods a budget lets a drain evict when `pods` run (integers or percentages). */
+export function evictable(budget: K8sObject, pods: number): number {
+  const count = (value: number | string, round: (x: number) => number) =>
+    typeof value === 'string' && value.endsWith('%') ? round((pods * Number(value.slice(0, -1))) / 100) : Number(value);
+  if (budget.spec.maxUnavailable !== undefined) return count(budget.spec.maxUnavailable, Math.ceil);
+  if (budget.spec.minAvailable !== undefined) return pods - count(budget.spec.minAvailable, Math.ceil);
+  return pods;
+}
+
+/**
+ * Every workload runs 2+ pods (its autoscaler's minimum where one owns the count) and has a
+ * PodDisruptionBudget that lets a drain evict a pod even at that minimum.
+ */
 export const checkAvailability: Check = (objects) =>
   workloads(objects).flatMap(({ object, template }) => {
     const where = `${object.kind}/${object.metadata.name}`;
     const budget = objects.find(
       (o) => o.kind === 'PodDisruptionBudget' && sameNamespace(o, object) && selects(o.spec.selector, template.metadata?.labels),
     );
+    const pods = autoscalerOf(objects, object)?.spec.minReplicas ?? object.spec.replicas ?? 1;
     return [
-      ...((object.spec.replicas ?? 1) < 2 ? [`${where}: fewer than 2 replicas`] : []),
+      ...(pods < 2 ? [`${where}: fewer than 2 replicas`] : []),
       ...(budget ? [] : [`${where}: no PodDisruptionBudget selects its pods`]),
+      ...(budget && evictable(budget, pods) < 1 ? [`${where}: PodDisruptionBudget/${budget.metadata.name} blocks a node drain at ${pods} pods`] : []),
     ];
   });
 
@@ -269,18 +335,43 @@ export const checkAuth: Check = (objects) => {
   });
 };
 
+/**
+ * An autoscaler and what it scales agree: the target exists and leaves the count to it (no
+ * spec.replicas), a CPU utilization target has CPU requests on every container to be a share
+ * of, the bounds are sane and scaling down waits for a stabilization window.
+ */
+export const checkAutoscaling: Check = (objects) =>
+  objects
+    .filter((o) => o.kind === 'HorizontalPodAutoscaler')
+    .flatMap((hpa) => {
+      const where = `HorizontalPodAutoscaler/${hpa.metadata.name}`;
+      const { kind, name } = hpa.spec.scaleTargetRef;
+      const target = find(objects, kind, name, hpa.metadata.namespace);
+      if (!target) return [`${where}: ${kind} ${name} does not exist`];
+      const cpu = (hpa.spec.metrics ?? []).some((m: any) => m.type === 'Resource' && m.resource?.name === 'cpu');
+      return [
+        ...(target.spec.replicas !== undefined ? [`${where}: ${kind}/${name} sets spec.replicas, which an apply would reset`] : []),
+        ...(cpu ? containers(target.spec.template.spec).filter((c) => !c.resources?.requests?.cpu).map((c) => `${where}: container ${c.name} has no CPU request`) : []),
+        ...((hpa.spec.minReplicas ?? 1) < 2 ? [`${where}: minReplicas below 2`] : []),
+        ...(hpa.spec.maxReplicas <= (hpa.spec.minReplicas ?? 1) ? [`${where}: maxReplicas not above minReplicas`] : []),
+        ...(!(hpa.spec.behavior?.scaleDown?.stabilizationWindowSeconds > 0) ? [`${where}: no scale-down stabilization window`] : []),
+      ];
+    });
+
 export const allChecks: Record<string, Check> = {
   'schema (no unknown field, right types)': checkSchema,
   'Services select pods and their ports': checkServices,
   'Ingress backends and TLS hosts exist': checkIngresses,
+  'HTTPRoute backends, Gateways and listeners exist': checkRoutes,
   'ConfigMap, Secret and Issuer references are provided': checkReferences,
   'StatefulSets have a headless governing Service': checkStatefulSets,
   'pods meet the restricted Pod Security Standard': checkRestricted,
   'images are pinned': checkImages,
   'pods are hardened (token, read-only root, limits, probes)': checkHardening,
-  'workloads are replicated and have a disruption budget': checkAvailability,
+  'workloads are replicated and have a disruption budget that lets a drain through': checkAvailability,
   'scripts run from ConfigMaps exist, with what they source': checkScripts,
   'writes need a token, from a Secret mounted read-only without subPath': checkAuth,
+  'autoscalers own their targets\' pod count and have CPU requests to scale on': checkAutoscaling,
 };
 
 /** Names of the workloads whose pods a NetworkPolicy lets in to the pods of `target`. */

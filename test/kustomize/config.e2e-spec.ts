@@ -1,20 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { repoRoot } from '../support/api.js';
-import { generated, get, kustomizeCopy, kustomizeRoot, overlayNames, removeScratch, render, run, type K8sObject } from './manifests.js';
+import { editKustomization, generated, get, kustomizeCopy, kustomizeRoot, overlayNames, removeScratch, render, run, type K8sObject } from './manifests.js';
 
 afterAll(removeScratch);
-
-/** Edits an overlay's kustomization.yaml in place (in a scratch copy). */
-function editKustomization(overlay: string, edit: (kustomization: any) => void): void {
-  const file = join(overlay, 'kustomization.yaml');
-  const kustomization = parse(readFileSync(file, 'utf8'));
-  edit(kustomization);
-  writeFileSync(file, JSON.stringify(kustomization)); // JSON is YAML
-}
 
 /** Every ConfigMap and Secret name a workload's pod template refers to. */
 const referencedNames = (workload: K8sObject): string[] =>
@@ -30,15 +21,15 @@ describe('a config change in an overlay', () => {
     const prod = join(copy, 'overlays', 'prod');
     before = render(prod).objects;
     editKustomization(prod, (k) => {
-      const generator = k.configMapGenerator.find((g: any) => g.name === 'frontend-config');
-      generator.literals = generator.literals.map((l: string) => (l.startsWith('journalEntries=') ? 'journalEntries=25' : l));
+      // One literal, nothing else: the ConfigMap's keys are the API's variables.
+      k.configMapGenerator.find((g: any) => g.name === 'frontend-config').literals.push('JOURNAL_ENTRIES=25');
     });
     after = render(prod).objects;
   });
 
   it('renames the ConfigMap, and the Deployment follows, so its pods roll (and the old map can stay for a rollback)', () => {
     const [old, changed] = [generated(before, 'ConfigMap', 'frontend-config'), generated(after, 'ConfigMap', 'frontend-config')];
-    expect(changed.data.journalEntries).toBe('25');
+    expect(changed.data.JOURNAL_ENTRIES).toBe('25');
     expect(changed.metadata.name).not.toBe(old.metadata.name);
     const references = referencedNames(get(after, 'Deployment', 'frontend')).filter((n) => n.startsWith('frontend-config-'));
     expect(references.length).toBeGreaterThan(0);
@@ -56,7 +47,7 @@ describe('the Redis password', () => {
   const copy = () => kustomizeCopy();
 
   it('is in no tracked file: each overlay reads it from a git-ignored file', () => {
-    expect(run('git', ['ls-files', 'kustomize'], { cwd: repoRoot }).stdout).not.toMatch(/secrets\//);
+    expect(run('git', ['ls-files', 'kustomize'], { cwd: repoRoot }).stdout).not.toMatch(/(^|\/)secrets\//m); // an overlay's secrets/ folder
     for (const overlay of overlayNames) {
       const file = join(kustomizeRoot, 'overlays', overlay, 'secrets', 'passwd');
       expect(run('git', ['check-ignore', file], { cwd: repoRoot }).stdout.trim()).toBe(file);

@@ -8,26 +8,32 @@ import {
   allChecks,
   allowedClients,
   checkAuth,
+  evictable,
+  checkAutoscaling,
   checkAvailability,
   checkHardening,
   checkImages,
   checkIngresses,
   checkReferences,
   checkRestricted,
+  checkRoutes,
   checkSchema,
   checkScripts,
   checkServices,
   checkStatefulSets,
 } from './checks.js';
-import { containerEnv, find, generated, get, kustomizeCopy, overlayNames, removeScratch, render, type K8sObject, type Rendering } from './manifests.js';
+import { containerEnv, find, generated, get, kustomizeCopy, kustomizeRoot, overlayNames, overlayWith, removeScratch, render, type K8sObject, type Rendering } from './manifests.js';
 
 afterAll(removeScratch);
 
 const renderings: Record<string, Rendering> = {};
+/** prod with the Ingress component in place of the Gateway: what the Ingress checks are shown on. */
+let withIngress: K8sObject[];
 
 beforeAll(() => {
   const copy = kustomizeCopy();
   for (const overlay of overlayNames) renderings[overlay] = render(join(copy, 'overlays', overlay));
+  withIngress = render(overlayWith('prod', ['ingress'], { ingressClassName: 'example' })).objects;
 });
 
 it('has a dev and a prod overlay', () => {
@@ -45,15 +51,34 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(check(objects())).toEqual([]);
   });
 
-  it('serves the API and the web UI through the Ingress, over TLS from Let\'s Encrypt', () => {
-    const ingress = get(objects(), 'Ingress', 'journal');
-    const [api, root] = ingress.spec.rules[0].http.paths;
-    expect(api).toEqual({ path: '/api', pathType: 'Prefix', backend: { service: { name: 'frontend', port: { number: 8080 } } } });
-    expect(root).toEqual({ path: '/', pathType: 'Prefix', backend: { service: { name: 'fileserver', port: { number: 80 } } } });
-    expect(ingress.spec.tls[0].hosts).toEqual([ingress.spec.rules[0].host]);
-    const issuer = get(objects(), 'Issuer', ingress.metadata.annotations!['cert-manager.io/issuer']!);
+  it('serves the API and the web UI through its own Gateway, over HTTPS from Let\'s Encrypt', () => {
+    const host = overlay === 'prod' ? 'journal.example.com' : 'dev.journal.example.com';
+    const route = get(objects(), 'HTTPRoute', 'journal');
+    expect(route.spec.parentRefs).toEqual([{ name: 'journal', sectionName: 'https' }]);
+    expect(route.spec.hostnames).toEqual([host]);
+    expect(route.spec.rules).toEqual([
+      { matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backendRefs: [{ name: 'frontend', port: 8080 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'fileserver', port: 80 }] },
+    ]);
+    const gateway = get(objects(), 'Gateway', 'journal');
+    const https = gateway.spec.listeners.find((l: any) => l.name === 'https');
+    expect(https).toMatchObject({ protocol: 'HTTPS', port: 443, hostname: host, tls: { mode: 'Terminate', certificateRefs: [{ name: 'journal-tls' }] } });
+    // cert-manager's Gateway support makes the certificate from this Issuer, solving HTTP-01 on
+    // the Gateway's HTTP listener, where everything else is redirected to HTTPS.
+    const issuer = get(objects(), 'Issuer', gateway.metadata.annotations!['cert-manager.io/issuer']!);
     const server = overlay === 'prod' ? 'https://acme-v02.api.letsencrypt.org/directory' : 'https://acme-staging-v02.api.letsencrypt.org/directory';
     expect(issuer.spec.acme.server).toBe(server);
+    expect(issuer.spec.acme.solvers).toEqual([{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'journal', kind: 'Gateway', sectionName: 'http' }] } } }]);
+    expect(gateway.spec.listeners.find((l: any) => l.name === 'http')).toMatchObject({ protocol: 'HTTP', port: 80, hostname: host });
+    const redirect = get(objects(), 'HTTPRoute', 'journal-https-redirect');
+    expect(redirect.spec.parentRefs).toEqual([{ name: 'journal', sectionName: 'http' }]);
+    expect(redirect.spec.rules).toEqual([{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }]);
+    // Nothing assumes the retired ingress-nginx controller: not its class, namespace or annotations.
+    expect(JSON.stringify(objects())).not.toMatch(/nginx\.ingress|ingress-nginx|ingressClassName":"nginx/);
+    expect(readFileSync(join(kustomizeRoot, 'overlays', overlay, 'kustomization.yaml'), 'utf8') + readFileSync(join(kustomizeRoot, 'overlays', overlay, 'edge.yaml'), 'utf8')).not.toMatch(/ingress-nginx|nginx\.ingress/);
+    // The settings file is read, not deployed; nothing is left at its placeholder.
+    expect(find(objects(), 'ConfigMap', 'edge')).toBeUndefined();
+    expect(JSON.stringify(objects())).not.toContain('set-by-');
   });
 
   it('runs the API as the design says: env, Redis endpoints, Secret file, probes', () => {
@@ -64,8 +89,8 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
       NODE_ENV: 'production',
       PORT: '8080',
       METRICS_PORT: '9464',
-      LOG_LEVEL: generated(objects(), 'ConfigMap', 'frontend-config').data.logLevel,
-      JOURNAL_ENTRIES: generated(objects(), 'ConfigMap', 'frontend-config').data.journalEntries,
+      LOG_LEVEL: 'info',
+      JOURNAL_ENTRIES: overlay === 'dev' ? '5' : '10',
       // Sentinel mode (kustomize/components/sentinel): the Sentinels name the primary and the replicas.
       REDIS_SENTINELS: 'redis-0.redis-write:26379,redis-1.redis-write:26379,redis-2.redis-write:26379',
       REDIS_MASTER_NAME: 'journal',
@@ -73,12 +98,14 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
       AUTH_MODE: 'token',
       AUTH_TOKENS_FILE: '/etc/journal-auth/tokens',
       AUTH_ADMINS: 'ops',
-      // Write rate limiting in prod only, behind one proxy hop: the ingress controller.
+      // Write rate limiting in prod only, behind one proxy hop: the edge's proxy.
       ...(overlay === 'prod' ? { RATE_LIMIT_WRITES_PER_MINUTE: '60', TRUST_PROXY: '1' } : {}),
     });
     expect(env.JOURNAL_ENTRIES).toMatch(/^[1-9]\d*$/);
-    // The API's own schema accepts every value: a bad one would stop every pod at start.
-    expect(() => validateEnv(env)).not.toThrow();
+    // The API's own schema accepts every value (a bad one would stop every pod at start) and
+    // knows every key of the settings ConfigMap (a misspelt one would be ignored).
+    const settings = generated(objects(), 'ConfigMap', 'frontend-config').data;
+    expect(Object.keys(settings).filter((key) => !(key in validateEnv(env)))).toEqual([]);
     const mount = container.volumeMounts.find((m: any) => m.mountPath === '/etc/redis-passwd');
     expect(mount?.readOnly).toBe(true);
     const volume = deployment.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
@@ -145,28 +172,60 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(policy.spec.ingress[0].ports).toEqual([{ port: 'redis' }, { port: 'sentinel' }]);
   });
 
-  it('has Prometheus scrape the metrics port, which no Service or Ingress exposes', () => {
+  it('scales the API on CPU in prod (2 to 10 pods), on requests that the autoscaler and the disruption budget agree with', () => {
+    const deployment = get(objects(), 'Deployment', 'frontend');
+    const requests = deployment.spec.template.spec.containers.map((c: any) => c.resources.requests.cpu);
+    const budget = get(objects(), 'PodDisruptionBudget', 'frontend');
+    expect(budget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: expect.objectContaining({ 'app.kubernetes.io/name': 'frontend' }) } });
+    if (overlay === 'dev') {
+      expect(find(objects(), 'HorizontalPodAutoscaler', 'frontend')).toBeUndefined();
+      expect(deployment.spec.replicas).toBe(2);
+      return;
+    }
+    const hpa = get(objects(), 'HorizontalPodAutoscaler', 'frontend');
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec).toMatchObject({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'frontend' }, minReplicas: 2, maxReplicas: 10 });
+    expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
+    // The autoscaler owns the count; utilization is a share of each container's CPU request.
+    expect(deployment.spec.replicas).toBeUndefined();
+    expect(requests).toEqual(['1']);
+    // At the autoscaler's minimum a drain may evict one pod, and one keeps serving.
+    expect(evictable(budget, hpa.spec.minReplicas)).toBe(1);
+    expect(hpa.spec.minReplicas - evictable(budget, hpa.spec.minReplicas)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('has Prometheus scrape the metrics port (PodMonitor in prod, annotations in dev), which no Service or Ingress exposes', () => {
     const deployment = get(objects(), 'Deployment', 'frontend');
     const container = deployment.spec.template.spec.containers[0];
     const metrics = container.ports.find((p: any) => p.name === 'metrics');
-    expect(deployment.spec.template.metadata.annotations).toEqual({
-      'prometheus.io/scrape': 'true',
-      'prometheus.io/port': String(metrics.containerPort),
-      'prometheus.io/path': '/metrics',
-    });
+    if (overlay === 'prod') {
+      expect(get(objects(), 'PodMonitor', 'journal-api').spec.podMetricsEndpoints[0].port).toBe('metrics');
+      expect(deployment.spec.template.metadata.annotations).toBeUndefined();
+    } else {
+      expect(find(objects(), 'PodMonitor', 'journal-api')).toBeUndefined();
+      expect(deployment.spec.template.metadata.annotations).toEqual({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(metrics.containerPort),
+        'prometheus.io/path': '/metrics',
+      });
+    }
     expect(containerEnv(objects(), deployment, container).METRICS_PORT).toBe(String(metrics.containerPort));
     const servicePorts = objects().filter((o) => o.kind === 'Service').flatMap((o) => o.spec.ports);
     expect(servicePorts.filter((p: any) => p.targetPort === 'metrics' || p.targetPort === metrics.containerPort)).toEqual([]);
   });
 
-  it('lets only the ingress controller reach the API, and only the monitoring namespace its metrics', () => {
-    const policy = get(objects(), 'NetworkPolicy', 'frontend');
-    expect(policy.spec.podSelector.matchLabels['app.kubernetes.io/name']).toBe('frontend');
-    expect(policy.spec.ingress).toEqual([
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 'http' }] },
+
+  it('lets only the edge\'s proxies reach the API and the web UI, and only the monitoring namespace the API\'s metrics', () => {
+    const proxies = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } };
+    expect(get(objects(), 'NetworkPolicy', 'frontend').spec.ingress).toEqual([
+      { from: [proxies], ports: [{ port: 'http' }] },
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 'metrics' }] },
     ]);
-    expect(get(objects(), 'Ingress', 'journal').spec.ingressClassName).toBe('nginx');
+    expect(get(objects(), 'NetworkPolicy', 'fileserver').spec.ingress).toEqual([{ from: [proxies], ports: [{ port: 'http' }] }]);
+    for (const app of ['frontend', 'fileserver']) {
+      expect(allowedClients(objects(), get(objects(), 'Deployment', app))).toEqual([]); // no pod of the journal's own
+    }
   });
 
   it('lets only the API pods and the Redis pods themselves reach Redis', () => {
@@ -208,9 +267,9 @@ describe('the checks catch what they are for', () => {
   );
   const fromSource = (kind: string, name: string) => get(source, kind, name);
 
-  /** The prod rendering with one thing broken. */
-  const broken = (breakIt: (objects: K8sObject[]) => void): K8sObject[] => {
-    const objects = structuredClone(renderings.prod!.objects);
+  /** The prod rendering (or another) with one thing broken. */
+  const broken = (breakIt: (objects: K8sObject[]) => void, rendering = renderings.prod!.objects): K8sObject[] => {
+    const objects = structuredClone(rendering);
     breakIt(objects);
     return objects;
   };
@@ -248,17 +307,43 @@ describe('the checks catch what they are for', () => {
     expect(checkIngresses([fromSource('Ingress', 'frontend-ingress'), fromSource('Service', 'fileserver')])).toEqual([
       'Ingress/frontend-ingress: Service fileserver has no port 8080',
     ]);
-    expect(checkIngresses(broken((o) => (o.splice(o.indexOf(get(o, 'Service', 'frontend')), 1))))).toEqual([
+    expect(checkIngresses(broken((o) => (o.splice(o.indexOf(get(o, 'Service', 'frontend')), 1)), withIngress))).toEqual([
       'Ingress/journal: backend Service frontend does not exist',
     ]);
-    expect(checkIngresses(broken((o) => (get(o, 'Ingress', 'journal').spec.tls[0].hosts = ['other.example.com'])))).toEqual([
+    expect(checkIngresses(broken((o) => (get(o, 'Ingress', 'journal').spec.tls[0].hosts = ['other.example.com']), withIngress))).toEqual([
       'Ingress/journal: TLS host other.example.com has no rule',
     ]);
   });
 
-  it("references: a missing ConfigMap key, a missing Secret, the source's Secret volume, a missing Issuer", () => {
-    expect(checkReferences(broken((o) => (api(o).env.find((e: any) => e.name === 'JOURNAL_ENTRIES').valueFrom.configMapKeyRef.key = 'entries'))))
-      .toEqual([expect.stringMatching(/^Deployment\/frontend: ConfigMap frontend-config-\w+ has no key entries$/)]);
+  it("HTTPRoute: the source's /api to fileserver:8080, a missing Service, a listener or host the Gateway lacks", () => {
+    const api = (o: K8sObject[]) => get(o, 'HTTPRoute', 'journal').spec.rules[0].backendRefs[0];
+    expect(checkRoutes(broken((o) => Object.assign(api(o), { name: 'fileserver', port: 8080 })))).toEqual([
+      'HTTPRoute/journal: Service fileserver has no port 8080',
+    ]);
+    expect(checkRoutes(broken((o) => o.splice(o.indexOf(get(o, 'Service', 'frontend')), 1)))).toEqual([
+      'HTTPRoute/journal: backend Service frontend does not exist',
+    ]);
+    expect(checkRoutes(broken((o) => (get(o, 'HTTPRoute', 'journal').spec.parentRefs[0].sectionName = 'tls')))).toEqual([
+      'HTTPRoute/journal: Gateway journal has no listener tls',
+    ]);
+    expect(checkRoutes(broken((o) => (get(o, 'HTTPRoute', 'journal').spec.hostnames = ['other.example.com'])))).toEqual([
+      'HTTPRoute/journal: no listener of Gateway journal serves other.example.com',
+    ]);
+    expect(checkSchema(broken((o) => (api(o).port = '8080')))).toEqual([
+      expect.stringMatching(/^HTTPRoute\/journal: data\/spec\/rules\/0\/backendRefs\/0\/port must be integer/),
+    ]);
+    // Unknown fields in custom resources too: a misspelt sectionName, a misplaced cert-manager solver.
+    expect(checkSchema(broken((o) => (get(o, 'HTTPRoute', 'journal').spec.parentRefs[0].sectionname = 'https')))).toEqual([
+      'HTTPRoute/journal: data/spec/parentRefs/0/sectionname: unknown field',
+    ]);
+    expect(checkSchema(broken((o) => (get(o, 'Issuer', 'letsencrypt').spec.acme.gatewayHTTPRoute = {})))).toEqual([
+      'Issuer/letsencrypt: data/spec/acme/gatewayHTTPRoute: unknown field',
+    ]);
+  });
+
+  it("references: a missing ConfigMap, a missing Secret, the source's Secret volume, a missing Issuer", () => {
+    expect(checkReferences(broken((o) => (api(o).envFrom[0].configMapRef.name = 'frontend-settings'))))
+      .toEqual(['Deployment/frontend: ConfigMap frontend-settings does not exist']);
     expect(checkReferences(broken((o) => o.splice(o.findIndex((x) => x.kind === 'Secret' && x.metadata.name.startsWith('redis-passwd-')), 1)))).toEqual([
       expect.stringMatching(/^Deployment\/frontend: Secret redis-passwd-\w+ does not exist$/),
       expect.stringMatching(/^StatefulSet\/redis: Secret redis-passwd-\w+ does not exist$/),
@@ -267,6 +352,9 @@ describe('the checks catch what they are for', () => {
       'Deployment/frontend-secret-volume: a Secret reference names no Secret',
     ]);
     expect(checkReferences(broken((o) => o.splice(o.indexOf(get(o, 'Issuer', 'letsencrypt')), 1)))).toEqual([
+      'Gateway/journal: Issuer letsencrypt does not exist',
+    ]);
+    expect(checkReferences(broken((o) => o.splice(o.indexOf(get(o, 'Issuer', 'letsencrypt')), 1), withIngress))).toEqual([
       'Ingress/journal: Issuer letsencrypt does not exist',
     ]);
   });
@@ -343,6 +431,33 @@ describe('the checks catch what they are for', () => {
     expect(checkAvailability(broken((o) => o.splice(o.indexOf(get(o, 'PodDisruptionBudget', 'redis')), 1)))).toEqual([
       'StatefulSet/redis: no PodDisruptionBudget selects its pods',
     ]);
+    expect(checkAvailability(broken((o) => (get(o, 'HorizontalPodAutoscaler', 'frontend').spec.minReplicas = 1)))).toEqual([
+      'Deployment/frontend: fewer than 2 replicas',
+    ]);
+  });
+
+  it('disruption budgets: one that a drain cannot get past at the pods running', () => {
+    const budget = (o: K8sObject[], name: string) => get(o, 'PodDisruptionBudget', name).spec;
+    expect(checkAvailability(broken((o) => (budget(o, 'frontend').maxUnavailable = 0)))).toEqual([
+      'Deployment/frontend: PodDisruptionBudget/frontend blocks a node drain at 2 pods',
+    ]);
+    expect(checkAvailability(broken((o) => Object.assign(budget(o, 'fileserver'), { maxUnavailable: undefined, minAvailable: '100%' })))).toEqual([
+      'Deployment/fileserver: PodDisruptionBudget/fileserver blocks a node drain at 2 pods',
+    ]);
+  });
+
+  it('autoscaling: a replica count that fights the autoscaler, no CPU request, no scale-down window, bounds', () => {
+    const hpa = (o: K8sObject[]) => get(o, 'HorizontalPodAutoscaler', 'frontend').spec;
+    const expectations: [string, (o: K8sObject[]) => void][] = [
+      ['Deployment/frontend sets spec.replicas, which an apply would reset', (o) => (get(o, 'Deployment', 'frontend').spec.replicas = 3)],
+      ['container frontend has no CPU request', (o) => delete api(o).resources.requests.cpu],
+      ['no scale-down stabilization window', (o) => delete hpa(o).behavior.scaleDown.stabilizationWindowSeconds],
+      ['maxReplicas not above minReplicas', (o) => (hpa(o).maxReplicas = 2)],
+      ['Deployment web does not exist', (o) => (hpa(o).scaleTargetRef.name = 'web')],
+    ];
+    for (const [problem, breakIt] of expectations) {
+      expect(checkAutoscaling(broken(breakIt))).toEqual([`HorizontalPodAutoscaler/frontend: ${problem}`]);
+    }
   });
 
   it('scripts: a script missing from its ConfigMap, and one that a script sources', () => {

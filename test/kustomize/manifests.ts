@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { repoRoot } from '../support/api.js';
 
 /** A rendered Kubernetes object, loosely typed: the checks read it like the API server would. */
@@ -41,6 +41,38 @@ export function kustomizeCopy(): string {
     run('sh', [join(copy, 'make-token.sh'), join(copy, 'overlays', overlay), 'ops']);
   }
   return copy;
+}
+
+/** Edits an overlay's kustomization.yaml in place (in a scratch copy). */
+export function editKustomization(overlay: string, edit: (kustomization: any) => void): void {
+  const file = join(overlay, 'kustomization.yaml');
+  const kustomization = parse(readFileSync(file, 'utf8'));
+  edit(kustomization);
+  writeFileSync(file, JSON.stringify(kustomization)); // JSON is YAML
+}
+
+/** The components that choose the edge: an overlay lists exactly one. */
+const isEdge = (path: string) => /(^|\/)(gateway-api\/[\w-]+|ingress)$/.test(path);
+/** The components that provide the Redis password instead of the overlay's secretGenerator. */
+const isSecretSource = (path: string) => /(^|\/)(external-secrets|secrets-store-csi)$/.test(path);
+
+/**
+ * A scratch copy of an overlay with these components (paths under kustomize/components) added,
+ * the way a user switches: an edge component replaces the overlay's own, a secret source its
+ * redis-passwd secretGenerator; `settings` go into its edge.yaml. Returns the copy's folder.
+ */
+export function overlayWith(overlay: string, components: string[], settings: Record<string, string> = {}): string {
+  const dir = join(kustomizeCopy(), 'overlays', overlay);
+  editKustomization(dir, (k) => {
+    const kept = (k.components ?? []).filter((c: string) => !(components.some(isEdge) && isEdge(c)) && !components.includes(c.replace('../../components/', '')));
+    k.components = [...kept, ...components.map((name) => `../../components/${name}`)];
+    if (components.some(isSecretSource)) k.secretGenerator = k.secretGenerator.filter((g: any) => g.name !== 'redis-passwd');
+  });
+  const edgeFile = join(dir, 'edge.yaml');
+  const edge = parse(readFileSync(edgeFile, 'utf8'));
+  Object.assign(edge.data, settings);
+  writeFileSync(edgeFile, JSON.stringify(edge));
+  return dir;
 }
 
 export interface Rendering {

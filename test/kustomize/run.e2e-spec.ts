@@ -171,7 +171,7 @@ describe('the Redis StatefulSet, run from its rendered launch script', () => {
       const page = (await (await fetch(`${api.url}/api/entries`)).json()) as { entries: { text: string }[]; pageSize: number };
       expect(page.pageSize).toBe(Number(env.JOURNAL_ENTRIES));
       expect(page.entries.map((e) => e.text)).toContain('deployed as declared');
-      // What the scrape annotations point Prometheus at.
+      // What Prometheus scrapes (the PodMonitor's port).
       const scrape = await fetch(api.metricsUrl);
       expect(scrape.status).toBe(200);
       expect(await scrape.text()).toMatch(/^journal_http_request_duration_seconds_count\{method="POST",route="\/api\/entries",status="201"\} 1$/m);

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { allChecks, checkReferences } from './checks.js';
+import { find, get, kustomizeRoot, overlayNames, overlayWith, removeScratch, render, type K8sObject } from './manifests.js';
+
+afterAll(removeScratch);
+
+/**
+ * Every component rendered on top of every overlay, as a user adds it (an edge component in
+ * place of the overlay's own, a secret source in place of its secretGenerator), and held to the
+ * same checks as the overlays. Settings that a component reads beyond the overlays' edge.yaml:
+ */
+const settings: Record<string, Record<string, string>> = {
+  'gateway-api/shared-gateway': {
+    gatewayName: 'shared',
+    gatewayNamespace: 'gateways',
+    gatewayListener: 'https-wildcard',
+    proxyNamespace: 'gateways',
+  },
+  ingress: { ingressClassName: 'example', proxyNamespace: 'ingress-controller' },
+};
+
+/** Component folders: a kustomization.yaml of kind Component, except edge-namespace (included by the edge components). */
+const components = (function list(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((entry) => {
+      const name = `${prefix}${entry.name}`;
+      const own =
+        existsSync(join(dir, entry.name, 'kustomization.yaml')) && name !== 'edge-namespace' && name !== 'gateway-api/route' ? [name] : [];
+      return [...own, ...list(join(dir, entry.name), `${name}/`)];
+    });
+})(join(kustomizeRoot, 'components'));
+
+const renderings: Record<string, K8sObject[]> = {};
+beforeAll(() => {
+  for (const overlay of overlayNames) {
+    for (const component of components)
+      renderings[`${overlay} + ${component}`] = render(overlayWith(overlay, [component], settings[component])).objects;
+  }
+});
+
+it('finds the components', () => {
+  expect(components.sort()).toEqual([
+    'autoscaling',
+    'external-secrets',
+    'gateway-api/own-gateway',
+    'gateway-api/shared-gateway',
+    'ingress',
+    'monitoring',
+    'secrets-store-csi',
+    'sentinel',
+  ]);
+});
+
+describe.each(overlayNames.flatMap((overlay) => components.map((component) => [`${overlay} + ${component}`])))('%s', (name) => {
+  it.each(Object.entries(allChecks))('%s', (_, check) => {
+    expect(check(renderings[name]!)).toEqual([]);
+  });
+});
+
+describe('the edge', () => {
+  const prod = (component: string) => renderings[`prod + ${component}`]!;
+  const proxies = (objects: K8sObject[]) =>
+    ['frontend', 'fileserver'].map(
+      (app) => get(objects, 'NetworkPolicy', app).spec.ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'],
+    );
+
+  it('on a shared Gateway: the route attaches to the Gateway edge.yaml names, the journal makes no Gateway or certificate', () => {
+    const objects = prod('gateway-api/shared-gateway');
+    expect(get(objects, 'HTTPRoute', 'journal').spec.parentRefs).toEqual([
+      { name: 'shared', namespace: 'gateways', sectionName: 'https-wildcard' },
+    ]);
+    expect(get(objects, 'HTTPRoute', 'journal').spec.hostnames).toEqual(['journal.example.com']);
+    for (const kind of ['Gateway', 'Issuer', 'Ingress']) expect(objects.filter((o) => o.kind === kind)).toEqual([]);
+    expect(proxies(objects)).toEqual(['gateways', 'gateways']);
+  });
+
+  it("as an Ingress: the class edge.yaml gives, no controller-specific annotation, the controller's namespace let in", () => {
+    const objects = prod('ingress');
+    const ingress = get(objects, 'Ingress', 'journal');
+    expect(ingress.spec.ingressClassName).toBe('example');
+    expect(ingress.metadata.annotations).toEqual({ 'cert-manager.io/issuer': 'letsencrypt' });
+    expect(ingress.spec.rules[0].host).toBe('journal.example.com');
+    expect(ingress.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name, p.backend.service.port.number])).toEqual([
+      ['/api', 'frontend', 8080],
+      ['/', 'fileserver', 80],
+    ]);
+    expect(get(objects, 'Issuer', 'letsencrypt').spec.acme.solvers).toEqual([{ http01: { ingress: { ingressClassName: 'example' } } }]);
+    for (const kind of ['Gateway', 'HTTPRoute']) expect(objects.filter((o) => o.kind === kind)).toEqual([]);
+    expect(proxies(objects)).toEqual(['ingress-controller', 'ingress-controller']);
+  });
+
+  it('refuses to render without the settings it reads, naming the missing one', () => {
+    expect(() => render(overlayWith('prod', ['ingress']))).toThrow(/data\.ingressClassName/);
+  });
+});
+
+describe('secret sources', () => {
+  /** The volume behind /etc/redis-passwd of each container that reads it: API, Redis, Sentinel. */
+  const mounts = (objects: K8sObject[]) =>
+    ['Deployment/frontend', 'StatefulSet/redis'].flatMap((id) => {
+      const [kind, name] = id.split('/');
+      const pod = get(objects, kind!, name!).spec.template.spec;
+      return pod.containers
+        .map((container: any) => container.volumeMounts?.find((m: any) => m.mountPath === '/etc/redis-passwd'))
+        .filter(Boolean)
+        .map((mount: any) => pod.volumes.find((v: any) => v.name === mount.name));
+    });
+
+  it.each(overlayNames)(
+    "External Secrets (%s): the operator's Secret redis-passwd with the key passwd, mounted where the pods read it",
+    (overlay) => {
+      const objects = renderings[`${overlay} + external-secrets`]!;
+      expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+      const external = get(objects, 'ExternalSecret', 'redis-passwd');
+      expect(external.spec.target.name).toBe('redis-passwd');
+      expect(external.spec.data.map((d: any) => d.secretKey)).toEqual(['passwd']);
+      expect(mounts(objects)).toEqual(Array(3).fill({ name: 'redis-passwd', secret: { secretName: 'redis-passwd', defaultMode: 0o440 } }));
+    },
+  );
+
+  it.each(overlayNames)('Secrets Store CSI (%s): the same file from a CSI volume, no Secret object at all', (overlay) => {
+    const objects = renderings[`${overlay} + secrets-store-csi`]!;
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    const csi = { driver: 'secrets-store.csi.k8s.io', readOnly: true, volumeAttributes: { secretProviderClass: 'journal-secrets' } };
+    expect(mounts(objects)).toEqual(Array(3).fill({ name: 'redis-passwd', csi }));
+    expect(get(objects, 'SecretProviderClass', 'journal-secrets').spec.parameters.objects).toMatch(/objectName: passwd$/m);
+  });
+
+  it('are checked: an ExternalSecret without the key, a missing SecretProviderClass, a field the CRD lacks', () => {
+    const broken = (name: string, breakIt: (objects: K8sObject[]) => void) => {
+      const objects = structuredClone(renderings[name]!);
+      breakIt(objects);
+      return objects;
+    };
+    expect(
+      checkReferences(
+        broken('prod + external-secrets', (o) => (get(o, 'ExternalSecret', 'redis-passwd').spec.target.name = 'redis-password')),
+      ),
+    ).toEqual(['Deployment/frontend: Secret redis-passwd does not exist', 'StatefulSet/redis: Secret redis-passwd does not exist']);
+    expect(
+      checkReferences(broken('prod + secrets-store-csi', (o) => o.splice(o.indexOf(get(o, 'SecretProviderClass', 'journal-secrets')), 1))),
+    ).toEqual([
+      'Deployment/frontend: SecretProviderClass journal-secrets does not exist',
+      'StatefulSet/redis: SecretProviderClass journal-secrets does not exist',
+    ]);
+    expect(
+      allChecks['schema (no unknown field, right types)']!(
+        broken('prod + secrets-store-csi', (o) => (get(o, 'SecretProviderClass', 'journal-secrets').spec.secretObject = [])),
+      ),
+    ).toEqual(['SecretProviderClass/journal-secrets: data/spec must NOT have additional properties (secretObject)']);
+    expect(find(renderings['prod + external-secrets']!, 'ExternalSecret', 'redis-passwd')).toBeDefined();
+  });
+});
