@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { find, scratch, type K8sObject } from './manifests.js';
+import { ApiProcess } from '../support/api.js';
+import { bearer, newToken, tokenLine } from '../support/auth.js';
+import { freePort } from '../support/ports.js';
+import { containerEnv, find, get, scratch, type K8sObject } from './manifests.js';
 
 /**
  * A pod's container as a local process: its volumes become scratch folders (ConfigMap and
@@ -49,6 +52,35 @@ function lookup(objects: K8sObject[], owner: K8sObject, kind: string, name: stri
   const object = find(objects, kind, name, owner.metadata.namespace);
   if (!object) throw new Error(`${kind} ${name} does not exist`);
   return object;
+}
+
+/**
+ * The API as Deployment frontend declares it, its env and mounted files made local; `addresses`
+ * swaps the Redis addresses for local ones. Writes need a token (AUTH_MODE=token): one more line in
+ * the mounted tokens file, as make-token.sh and a Secret update would add it, picked up without a
+ * restart. `writeHeaders` carry that token.
+ */
+export async function startDeployedApi(
+  objects: K8sObject[],
+  addresses: (env: Record<string, string>) => Record<string, string>,
+): Promise<{ api: ApiProcess; env: Record<string, string>; writeHeaders: Record<string, string> }> {
+  const deployment = get(objects, 'Deployment', 'frontend');
+  const container = deployment.spec.template.spec.containers[0];
+  const local = new LocalPod(objects, deployment, container);
+  const env = containerEnv(objects, deployment, container);
+  const api = await ApiProcess.start(
+    substitute(env, {
+      PORT: String(await freePort()),
+      METRICS_PORT: String(await freePort()),
+      REDIS_PASSWORD_FILE: local.path(env.REDIS_PASSWORD_FILE!),
+      AUTH_TOKENS_FILE: local.path(env.AUTH_TOKENS_FILE!),
+      ...addresses(env),
+    }),
+  );
+  const token = newToken();
+  appendFileSync(local.path(env.AUTH_TOKENS_FILE!), `${tokenLine('tester', token)}\n`);
+  await api.waitForOutput('reloaded');
+  return { api, env, writeHeaders: { 'content-type': 'application/json', ...bearer(token) } };
 }
 
 /** `env` with some values replaced; each replaced variable must exist, so a rename is noticed. */

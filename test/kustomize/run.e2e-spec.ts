@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ApiProcess, repoRoot } from '../support/api.js';
-import { bearer, newToken, tokenLine } from '../support/auth.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { containerEnv, generated, get, kustomizeCopy, removeScratch, render, type K8sObject } from './manifests.js';
-import { exitCode, LocalPod, relocate, runCommand, stop, substitute } from './pod.js';
+import { exitCode, LocalPod, relocate, runCommand, startDeployedApi, stop, substitute } from './pod.js';
 
 afterAll(removeScratch);
 
@@ -23,11 +22,14 @@ let prod: K8sObject[];
 beforeAll(() => {
   const copy = kustomizeCopy();
   prod = render(join(copy, 'overlays', 'prod')).objects;
-  // The base plus the Secret an overlay adds: the plain primary and replicas.
+  // The base plus the Secrets an overlay adds: the plain primary and replicas.
   const plain = join(copy, 'plain');
   mkdirSync(plain);
-  copyFileSync(join(copy, 'overlays', 'prod', 'secrets', 'passwd'), join(plain, 'passwd'));
-  writeFileSync(join(plain, 'kustomization.yaml'), 'resources: [../base]\nsecretGenerator: [{name: redis-passwd, files: [passwd]}]\n');
+  for (const file of ['passwd', 'tokens']) copyFileSync(join(copy, 'overlays', 'prod', 'secrets', file), join(plain, file));
+  writeFileSync(
+    join(plain, 'kustomization.yaml'),
+    'resources: [../base]\nsecretGenerator: [{name: redis-passwd, files: [passwd]}, {name: journal-auth-tokens, files: [tokens], options: {disableNameSuffixHash: true}}]\n',
+  );
   objects = render(plain).objects;
 });
 
@@ -144,35 +146,23 @@ describe('the Redis StatefulSet, run from its rendered launch script', () => {
 
     it('gets ready, writes through redis-0 and pages by the ConfigMap', async () => {
       expect(existsSync(join(repoRoot, 'dist/main.js'))).toBe(true); // npm run build
-      const deployment = get(objects, 'Deployment', 'frontend');
-      const container = deployment.spec.template.spec.containers[0];
-      const local = new LocalPod(objects, deployment, container);
-      const env = containerEnv(objects, deployment, container);
       const [primary, replica] = pods;
-      api = await ApiProcess.start(substitute(env, {
-        PORT: String(await freePort()),
-        METRICS_PORT: String(await freePort()),
+      const { api: started, env, writeHeaders } = await startDeployedApi(objects, (env) => ({
         REDIS_WRITE_URL: relocate(env.REDIS_WRITE_URL!, 'redis-0.redis-write:6379', primary!.port),
         REDIS_READ_URL: relocate(env.REDIS_READ_URL!, 'redis:6379', replica!.port),
-        REDIS_PASSWORD_FILE: local.path(env.REDIS_PASSWORD_FILE!),
-        AUTH_TOKENS_FILE: local.path(env.AUTH_TOKENS_FILE!),
       }));
-      // Writes need a token (AUTH_MODE=token): one more line in the mounted file, as make-token.sh
-      // and a Secret update would add it, picked up without a restart.
-      const token = newToken();
-      appendFileSync(local.path(env.AUTH_TOKENS_FILE!), `${tokenLine('tester', token)}\n`);
-      await api.waitForOutput('reloaded');
-      const created = await fetch(`${api.url}/api/entries`, {
+      api = started;
+      const created = await fetch(`${started.url}/api/entries`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...bearer(token) },
+        headers: writeHeaders,
         body: JSON.stringify({ text: 'deployed as declared' }),
       });
       expect(created.status).toBe(201);
-      const page = (await (await fetch(`${api.url}/api/entries`)).json()) as { entries: { text: string }[]; pageSize: number };
+      const page = (await (await fetch(`${started.url}/api/entries`)).json()) as { entries: { text: string }[]; pageSize: number };
       expect(page.pageSize).toBe(Number(env.JOURNAL_ENTRIES));
       expect(page.entries.map((e) => e.text)).toContain('deployed as declared');
       // What Prometheus scrapes (the PodMonitor's port).
-      const scrape = await fetch(api.metricsUrl);
+      const scrape = await fetch(started.metricsUrl);
       expect(scrape.status).toBe(200);
       expect(await scrape.text()).toMatch(/^journal_http_request_duration_seconds_count\{method="POST",route="\/api\/entries",status="201"\} 1$/m);
     }, 30_000);

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiProcess } from '../support/api.js';
-import { freePort, waitFor } from '../support/ports.js';
+import { waitFor } from '../support/ports.js';
 import { RedisCluster, type PodLayout } from '../support/sentinel.js';
 import { containerEnv, generated, get, kustomizeCopy, removeScratch, render, type K8sObject } from './manifests.js';
-import { exitCode, LocalPod, relocate, substitute } from './pod.js';
+import { exitCode, LocalPod, relocate, startDeployedApi, substitute } from './pod.js';
 
 /**
  * Runs the Sentinel component as the prod overlay declares it, with real programs: three Redis
@@ -100,31 +100,23 @@ describe('the Redis StatefulSet with the Sentinel component, run from its render
   });
 
   it('serves the API with its rendered env, through the Sentinels', async () => {
-    const deployment = get(objects, 'Deployment', 'frontend');
-    const apiContainer = deployment.spec.template.spec.containers[0];
-    const local = new LocalPod(objects, deployment, apiContainer);
-    const env = containerEnv(objects, deployment, apiContainer);
-    const sentinels = env
-      .REDIS_SENTINELS!.split(',')
-      .map((address, index) =>
-        relocate(`redis://${address}`, address, cluster.pods[index]!.sentinelPort).slice('redis://'.length).replace(/\/$/, ''),
-      );
-    api = await ApiProcess.start(
-      substitute(env, {
-        PORT: String(await freePort()),
-        METRICS_PORT: String(await freePort()),
-        REDIS_SENTINELS: sentinels.join(','),
-        REDIS_PASSWORD_FILE: local.path(env.REDIS_PASSWORD_FILE!),
-      }),
-    );
-    const created = await fetch(`${api.url}/api/entries`, {
+    const { api: started, writeHeaders } = await startDeployedApi(objects, (env) => ({
+      REDIS_SENTINELS: env
+        .REDIS_SENTINELS!.split(',')
+        .map((address, index) =>
+          relocate(`redis://${address}`, address, cluster.pods[index]!.sentinelPort).slice('redis://'.length).replace(/\/$/, ''),
+        )
+        .join(','),
+    }));
+    api = started;
+    const created = await fetch(`${started.url}/api/entries`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: writeHeaders,
       body: JSON.stringify({ text: 'through the Sentinels' }),
     });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
-    expect((await fetch(`${api.url}/api/entries/${id}`)).status).toBe(200);
+    expect((await fetch(`${started.url}/api/entries/${id}`)).status).toBe(200);
   }, 30_000);
 
   it('hands the primary over in preStop, then follows the new primary after a restart', async () => {
