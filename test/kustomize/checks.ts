@@ -310,8 +310,9 @@ export const checkScripts: Check = (objects) =>
 
 
 /**
- * The API runs with AUTH_MODE=token, and its tokens file is in a Secret volume mounted read-only
- * as a folder: with subPath the kubelet never updates the file, so a revoked token would stay valid.
+ * The API runs with AUTH_MODE=token, and its tokens file is in a Secret volume, or a Secrets Store
+ * CSI volume of an existing SecretProviderClass, mounted read-only as a folder: with subPath the
+ * kubelet (or the CSI driver) never updates the file, so a revoked token would stay valid.
  */
 export const checkAuth: Check = (objects) => {
   const deployment = find(objects, 'Deployment', 'frontend');
@@ -324,13 +325,15 @@ export const checkAuth: Check = (objects) => {
     const mount = (container.volumeMounts ?? []).find((m: any) => file.startsWith(`${m.mountPath.replace(/\/$/, '')}/`));
     if (!mount) return [`${where}: no volume is mounted where AUTH_TOKENS_FILE (${file}) is`];
     const volume = deployment.spec.template.spec.volumes?.find((v: any) => v.name === mount.name);
+    const providerClass = volume?.csi?.driver === 'secrets-store.csi.k8s.io' ? volume.csi.volumeAttributes?.secretProviderClass : undefined;
+    const fromStore = providerClass !== undefined && find(objects, 'SecretProviderClass', providerClass, deployment.metadata.namespace) !== undefined;
     const problems: string[] = [];
-    if (!volume?.secret) problems.push(`${where}: ${file} is not in a Secret volume`);
+    if (!volume?.secret && !fromStore) problems.push(`${where}: ${file} is not in a Secret volume nor a CSI volume of an existing SecretProviderClass`);
     if (!mount.readOnly) problems.push(`${where}: the tokens volume is not mounted readOnly`);
     for (const m of container.volumeMounts.filter((m: any) => m.name === mount.name && (m.subPath || m.subPathExpr))) {
       problems.push(`${where}: the tokens volume is mounted at ${m.mountPath} with subPath, so token changes never reach the pod`);
     }
-    if (volume?.secret && posix.relative(mount.mountPath, file).includes('/')) problems.push(`${where}: ${file} is not a key at the top of the tokens volume`);
+    if ((volume?.secret || fromStore) && posix.relative(mount.mountPath, file).includes('/')) problems.push(`${where}: ${file} is not a key at the top of the tokens volume`);
     return problems;
   });
 };
@@ -370,7 +373,7 @@ export const allChecks: Record<string, Check> = {
   'pods are hardened (token, read-only root, limits, probes)': checkHardening,
   'workloads are replicated and have a disruption budget that lets a drain through': checkAvailability,
   'scripts run from ConfigMaps exist, with what they source': checkScripts,
-  'writes need a token, from a Secret mounted read-only without subPath': checkAuth,
+  'writes need a token, from a Secret or a secret store, mounted read-only without subPath': checkAuth,
   'autoscalers own their targets\' pod count and have CPU requests to scale on': checkAutoscaling,
 };
 

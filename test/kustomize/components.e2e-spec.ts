@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { allChecks, checkReferences } from './checks.js';
+import { allChecks, checkAuth, checkReferences } from './checks.js';
 import { find, get, kustomizeRoot, overlayNames, overlayWith, removeScratch, render, type K8sObject } from './manifests.js';
 
 afterAll(removeScratch);
@@ -98,19 +98,25 @@ describe('the edge', () => {
 });
 
 describe('secret sources', () => {
-  /** The volume behind /etc/redis-passwd of each container that reads it: API, Redis, Sentinel. */
-  const mounts = (objects: K8sObject[]) =>
+  /** The volume behind `path` of each container that reads it: the password for API, Redis, Sentinel; the tokens for the API. */
+  const mounts = (objects: K8sObject[], path = '/etc/redis-passwd') =>
     ['Deployment/frontend', 'StatefulSet/redis'].flatMap((id) => {
       const [kind, name] = id.split('/');
       const pod = get(objects, kind!, name!).spec.template.spec;
       return pod.containers
-        .map((container: any) => container.volumeMounts?.find((m: any) => m.mountPath === '/etc/redis-passwd'))
+        .map((container: any) => container.volumeMounts?.find((m: any) => m.mountPath === path))
         .filter(Boolean)
         .map((mount: any) => pod.volumes.find((v: any) => v.name === mount.name));
     });
+  const tokens = (objects: K8sObject[]) => mounts(objects, '/etc/journal-auth');
+  const seconds = (duration: string) =>
+    [...duration.matchAll(/(\d+)(h|m|s)/g)].reduce(
+      (sum, [, n, unit]) => sum + Number(n) * { h: 3600, m: 60, s: 1 }[unit as 'h' | 'm' | 's'],
+      0,
+    );
 
   it.each(overlayNames)(
-    "External Secrets (%s): the operator's Secret redis-passwd with the key passwd, mounted where the pods read it",
+    "External Secrets (%s): the operator's Secrets redis-passwd (key passwd) and journal-auth-tokens (key tokens), mounted where the pods read them",
     (overlay) => {
       const objects = renderings[`${overlay} + external-secrets`]!;
       expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
@@ -118,28 +124,39 @@ describe('secret sources', () => {
       expect(external.spec.target.name).toBe('redis-passwd');
       expect(external.spec.data.map((d: any) => d.secretKey)).toEqual(['passwd']);
       expect(mounts(objects)).toEqual(Array(3).fill({ name: 'redis-passwd', secret: { secretName: 'redis-passwd', defaultMode: 0o440 } }));
+      const tokensSource = get(objects, 'ExternalSecret', 'journal-auth-tokens');
+      expect(tokensSource.spec.target).toEqual({ name: 'journal-auth-tokens', creationPolicy: 'Owner' });
+      expect(tokensSource.spec.data.map((d: any) => d.secretKey)).toEqual(['tokens']);
+      // A rotation reaches the pods within minutes, not the password's hour.
+      expect(seconds(tokensSource.spec.refreshInterval)).toBeGreaterThan(0);
+      expect(seconds(tokensSource.spec.refreshInterval)).toBeLessThanOrEqual(300);
+      expect(tokens(objects)).toEqual([{ name: 'journal-auth-tokens', secret: { secretName: 'journal-auth-tokens', defaultMode: 0o440 } }]);
     },
   );
 
-  it.each(overlayNames)('Secrets Store CSI (%s): the same file from a CSI volume, no Secret object at all', (overlay) => {
+  it.each(overlayNames)('Secrets Store CSI (%s): the same files from CSI volumes, no Secret object at all', (overlay) => {
     const objects = renderings[`${overlay} + secrets-store-csi`]!;
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
-    const csi = { driver: 'secrets-store.csi.k8s.io', readOnly: true, volumeAttributes: { secretProviderClass: 'journal-secrets' } };
-    expect(mounts(objects)).toEqual(Array(3).fill({ name: 'redis-passwd', csi }));
+    const csi = (secretProviderClass: string) => ({
+      driver: 'secrets-store.csi.k8s.io',
+      readOnly: true,
+      volumeAttributes: { secretProviderClass },
+    });
+    expect(mounts(objects)).toEqual(Array(3).fill({ name: 'redis-passwd', csi: csi('journal-secrets') }));
     expect(get(objects, 'SecretProviderClass', 'journal-secrets').spec.parameters.objects).toMatch(/objectName: passwd$/m);
+    expect(tokens(objects)).toEqual([{ name: 'journal-auth-tokens', csi: csi('journal-auth-tokens') }]);
+    expect(get(objects, 'SecretProviderClass', 'journal-auth-tokens').spec.parameters.objects).toMatch(/objectName: tokens$/m);
   });
 
   it('are checked: an ExternalSecret without the key, a missing SecretProviderClass, a field the CRD lacks', () => {
-    const broken = (name: string, breakIt: (objects: K8sObject[]) => void) => {
-      const objects = structuredClone(renderings[name]!);
-      breakIt(objects);
-      return objects;
-    };
     expect(
       checkReferences(
         broken('prod + external-secrets', (o) => (get(o, 'ExternalSecret', 'redis-passwd').spec.target.name = 'redis-password')),
       ),
     ).toEqual(['Deployment/frontend: Secret redis-passwd does not exist', 'StatefulSet/redis: Secret redis-passwd does not exist']);
+    expect(
+      checkReferences(broken('prod + external-secrets', (o) => o.splice(o.indexOf(get(o, 'ExternalSecret', 'journal-auth-tokens')), 1))),
+    ).toEqual(['Deployment/frontend: Secret journal-auth-tokens does not exist']);
     expect(
       checkReferences(broken('prod + secrets-store-csi', (o) => o.splice(o.indexOf(get(o, 'SecretProviderClass', 'journal-secrets')), 1))),
     ).toEqual([
@@ -153,4 +170,43 @@ describe('secret sources', () => {
     ).toEqual(['SecretProviderClass/journal-secrets: data/spec must NOT have additional properties (secretObject)']);
     expect(find(renderings['prod + external-secrets']!, 'ExternalSecret', 'redis-passwd')).toBeDefined();
   });
+
+  it('the tokens from a CSI volume are checked like from a Secret: a missing class, subPath, a writable mount, AUTH_MODE off', () => {
+    const where = 'Deployment/frontend container frontend';
+    const api = (o: K8sObject[]) => get(o, 'Deployment', 'frontend').spec.template.spec.containers[0];
+    const tokensMount = (o: K8sObject[]) => api(o).volumeMounts.find((m: any) => m.name === 'journal-auth-tokens');
+    expect(
+      checkAuth(broken('prod + secrets-store-csi', (o) => o.splice(o.indexOf(get(o, 'SecretProviderClass', 'journal-auth-tokens')), 1))),
+    ).toEqual([`${where}: /etc/journal-auth/tokens is not in a Secret volume nor a CSI volume of an existing SecretProviderClass`]);
+    expect(
+      checkAuth(
+        broken('prod + secrets-store-csi', (o) =>
+          api(o).volumeMounts.push({ ...tokensMount(o), mountPath: '/etc/journal-auth-copy', subPath: 'tokens' }),
+        ),
+      ),
+    ).toEqual([`${where}: the tokens volume is mounted at /etc/journal-auth-copy with subPath, so token changes never reach the pod`]);
+    expect(checkAuth(broken('prod + secrets-store-csi', (o) => (tokensMount(o).readOnly = false)))).toEqual([
+      `${where}: the tokens volume is not mounted readOnly`,
+    ]);
+    expect(
+      checkAuth(broken('prod + secrets-store-csi', (o) => (api(o).env.find((e: any) => e.name === 'AUTH_MODE').value = 'off'))),
+    ).toEqual([`${where}: AUTH_MODE is "off", not "token": anyone could write`]);
+    expect(
+      checkAuth(
+        broken(
+          'prod + secrets-store-csi',
+          (o) =>
+            (get(o, 'Deployment', 'frontend').spec.template.spec.volumes.find((v: any) => v.name === 'journal-auth-tokens').csi.driver =
+              'other.csi.example.com'),
+        ),
+      ),
+    ).toEqual([`${where}: /etc/journal-auth/tokens is not in a Secret volume nor a CSI volume of an existing SecretProviderClass`]);
+  });
 });
+
+/** A copy of a rendering, broken by `breakIt`, for a check to catch. */
+function broken(name: string, breakIt: (objects: K8sObject[]) => void): K8sObject[] {
+  const objects = structuredClone(renderings[name]!);
+  breakIt(objects);
+  return objects;
+}

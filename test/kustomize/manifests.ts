@@ -53,20 +53,20 @@ export function editKustomization(overlay: string, edit: (kustomization: any) =>
 
 /** The components that choose the edge: an overlay lists exactly one. */
 const isEdge = (path: string) => /(^|\/)(gateway-api\/[\w-]+|ingress)$/.test(path);
-/** The components that provide the Redis password instead of the overlay's secretGenerator. */
+/** The components that provide the Redis password and the write tokens instead of the overlay's secretGenerator. */
 const isSecretSource = (path: string) => /(^|\/)(external-secrets|secrets-store-csi)$/.test(path);
 
 /**
  * A scratch copy of an overlay with these components (paths under kustomize/components) added,
  * the way a user switches: an edge component replaces the overlay's own, a secret source its
- * redis-passwd secretGenerator; `settings` go into its edge.yaml. Returns the copy's folder.
+ * secretGenerator entries redis-passwd and journal-auth-tokens; `settings` go into its edge.yaml. Returns the copy's folder.
  */
 export function overlayWith(overlay: string, components: string[], settings: Record<string, string> = {}): string {
   const dir = join(kustomizeCopy(), 'overlays', overlay);
   editKustomization(dir, (k) => {
     const kept = (k.components ?? []).filter((c: string) => !(components.some(isEdge) && isEdge(c)) && !components.includes(c.replace('../../components/', '')));
     k.components = [...kept, ...components.map((name) => `../../components/${name}`)];
-    if (components.some(isSecretSource)) k.secretGenerator = k.secretGenerator.filter((g: any) => g.name !== 'redis-passwd');
+    if (components.some(isSecretSource)) k.secretGenerator = k.secretGenerator.filter((g: any) => !['redis-passwd', 'journal-auth-tokens'].includes(g.name));
   });
   const edgeFile = join(dir, 'edge.yaml');
   const edge = parse(readFileSync(edgeFile, 'utf8'));
