@@ -141,8 +141,17 @@ async function startup(redis: RedisPair): Promise<void> {
   progress(`startup ${JSON.stringify(times)}`);
   data.startup = times;
   out('### Start-up: spawn to first 200 from /healthz/ready (5 spawns each)\n');
-  out(table(['server', 'median ms', 'min ms', 'max ms'], (['project', 'baseline'] as const).map((name) =>
-    [name, ms(median(times[name])), ms(Math.min(...times[name])), ms(Math.max(...times[name]))])));
+  out(
+    table(
+      ['server', 'median ms', 'min ms', 'max ms'],
+      (['project', 'baseline'] as const).map((name) => [
+        name,
+        ms(median(times[name])),
+        ms(Math.min(...times[name])),
+        ms(Math.max(...times[name])),
+      ]),
+    ),
+  );
   targets.push({ target: 'ready within 1 s of spawn', measured: `${ms(median(times.project))} ms`, met: median(times.project) <= 1000 });
 }
 
@@ -163,7 +172,9 @@ async function throughput(servers: Record<ServerName, ApiProcess>): Promise<void
         const result = await drive(servers[name].url, load, { seconds });
         const cpuUsPerRequest = ((cpuMs(servers[name].child.pid!) - cpuBefore) * 1000) / result.requests;
         results[endpoint][name].push({ ...result, cpuUsPerRequest });
-        progress(`${endpoint} round ${round} ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, CPU ${cpuUsPerRequest.toFixed(0)} µs/request`);
+        progress(
+          `${endpoint} round ${round} ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, CPU ${cpuUsPerRequest.toFixed(0)} µs/request`,
+        );
       }
     }
   }
@@ -176,25 +187,52 @@ async function throughput(servers: Record<ServerName, ApiProcess>): Promise<void
     const ratio = rps('project') / rps('baseline');
     const plainRatio = rps('project') / rps('plain');
     for (const name of ALL) {
-      rows.push([endpoint, name, rps(name).toFixed(0), median(byServer[name].map((r) => r.p50)), p99(name),
+      rows.push([
+        endpoint,
+        name,
+        rps(name).toFixed(0),
+        median(byServer[name].map((r) => r.p50)),
+        p99(name),
         median(byServer[name].map((r) => r.cpuUsPerRequest)).toFixed(0),
-        name === 'project' ? ratio.toFixed(2) : '', name === 'project' ? plainRatio.toFixed(2) : '']);
+        name === 'project' ? ratio.toFixed(2) : '',
+        name === 'project' ? plainRatio.toFixed(2) : '',
+      ]);
     }
     targets.push({ target: `${endpoint} throughput ≥ 0.85 × baseline`, measured: `${ratio.toFixed(2)} ×`, met: ratio >= 0.85 });
-    targets.push({ target: `${endpoint} throughput ≥ 0.85 × plain baseline`, measured: `${plainRatio.toFixed(2)} ×`, met: plainRatio >= 0.85 });
+    targets.push({
+      target: `${endpoint} throughput ≥ 0.85 × plain baseline`,
+      measured: `${plainRatio.toFixed(2)} ×`,
+      met: plainRatio >= 0.85,
+    });
     if (endpoint.startsWith('POST')) {
-      targets.push({ target: `${endpoint} p99 ≤ plain baseline's`, measured: `${p99('project')} ms vs ${p99('plain')} ms`, met: p99('project') <= p99('plain') });
+      targets.push({
+        target: `${endpoint} p99 ≤ plain baseline's`,
+        measured: `${p99('project')} ms vs ${p99('plain')} ms`,
+        met: p99('project') <= p99('plain'),
+      });
     }
   }
-  out(table(['endpoint', 'server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/request', 'project/baseline req/s', 'project/plain req/s'], rows));
+  out(
+    table(
+      ['endpoint', 'server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/request', 'project/baseline req/s', 'project/plain req/s'],
+      rows,
+    ),
+  );
 
   const memories = { project: memory(servers.project.child.pid!), baseline: memory(servers.baseline.child.pid!) };
   data.memoryAfterLoad = memories;
   out('\n### Memory right after the throughput runs\n');
-  out(table(['server', 'RSS MB', 'peak RSS (VmHWM) MB'], (['project', 'baseline'] as const).map((name) =>
-    [name, mb(memories[name].rss), mb(memories[name].peak)])));
-  targets.push({ target: 'RSS under load ≤ 150 MB', measured: `${mb(memories.project.rss)} MB (peak ${mb(memories.project.peak)} MB)`,
-    met: memories.project.peak * 1024 <= 150e6 });
+  out(
+    table(
+      ['server', 'RSS MB', 'peak RSS (VmHWM) MB'],
+      (['project', 'baseline'] as const).map((name) => [name, mb(memories[name].rss), mb(memories[name].peak)]),
+    ),
+  );
+  targets.push({
+    target: 'RSS under load ≤ 150 MB',
+    measured: `${mb(memories.project.rss)} MB (peak ${mb(memories.project.peak)} MB)`,
+    met: memories.project.peak * 1024 <= 150e6,
+  });
 }
 
 /**
@@ -241,14 +279,21 @@ async function redisWork(redis: RedisPair): Promise<void> {
         for (let i = 0; i < requests; i++) await run(i);
         const roundTrips = (proxies.primary.roundTrips + proxies.replica.roundTrips - before) / requests;
         const calls = { primary: await commandCalls(redis.primary), replica: await commandCalls(redis.replica) };
-        const perRequest = (node: keyof typeof calls) => [...calls[node]].sort(([, a], [, b]) => b - a)
-          .map(([command, n]) => `${command} ${(n / requests).toFixed(2)}`).join(', ');
+        const perRequest = (node: keyof typeof calls) =>
+          [...calls[node]]
+            .sort(([, a], [, b]) => b - a)
+            .map(([command, n]) => `${command} ${(n / requests).toFixed(2)}`)
+            .join(', ');
         measured[`${name} ${endpoint}`] = { roundTrips, primary: perRequest('primary'), replica: perRequest('replica') };
         rows.push([endpoint, name, perRequest('primary'), perRequest('replica'), roundTrips.toFixed(2)]);
         if (name === 'project') {
           // Writes: the command, then the WAIT that confirms it (docs/adr/0005), after its reply.
           const limit = endpoint.startsWith('create') || endpoint.startsWith('delete') ? 2 : 1;
-          targets.push({ target: `${endpoint.split(' ')[0]}: ≤ ${limit} Redis round trip${limit > 1 ? 's' : ''}`, measured: roundTrips.toFixed(2), met: roundTrips <= limit });
+          targets.push({
+            target: `${endpoint.split(' ')[0]}: ≤ ${limit} Redis round trip${limit > 1 ? 's' : ''}`,
+            measured: roundTrips.toFixed(2),
+            met: roundTrips <= limit,
+          });
         }
       }
     } finally {
@@ -259,10 +304,12 @@ async function redisWork(redis: RedisPair): Promise<void> {
   }
   data.redisWork = measured;
   out(`\n### Redis work per request (${requests} sequential requests per endpoint)\n`);
-  out('Calls per request from `INFO commandstats` deltas on each node. They include what a command causes inside Redis: ' +
-    'the commands a Lua script runs (`zcard` and `zrange` in the page script, `incr` and `zadd` in the create script, under `evalsha`), ' +
-    'the writes the replica applies from the replication stream (`multi`/`incr`/`zadd`/`exec`, `zremrangebyscore`) and the ' +
-    '`replconf` acknowledgements a `wait` asks for. Round trips are counted on the wire by a proxy between the server and each node.\n');
+  out(
+    'Calls per request from `INFO commandstats` deltas on each node. They include what a command causes inside Redis: ' +
+      'the commands a Lua script runs (`zcard` and `zrange` in the page script, `incr` and `zadd` in the create script, under `evalsha`), ' +
+      'the writes the replica applies from the replication stream (`multi`/`incr`/`zadd`/`exec`, `zremrangebyscore`) and the ' +
+      '`replconf` acknowledgements a `wait` asks for. Round trips are counted on the wire by a proxy between the server and each node.\n',
+  );
   out(table(['endpoint', 'server', 'calls on the primary', 'calls on the replica', 'round trips'], rows));
 }
 
@@ -303,7 +350,9 @@ async function scaling(): Promise<void> {
       targets.push({ target: `${pageName} latency at 1M ≤ 1.2 × at 1k`, measured: `${ratio.toFixed(2)} ×`, met: ratio <= 1.2 });
     }
     out(table(['page', '1k p50 ms', '1k p99 ms', '1M p50 ms', '1M p99 ms', '1M/1k p50'], rows));
-    out(`\nThe middle page is page ${pages['middle page'](sizes[0])} at 1k and page ${pages['middle page'](sizes[1])} at 1M (offset ${sizes[1] / 2 - PAGE_SIZE}).`);
+    out(
+      `\nThe middle page is page ${pages['middle page'](sizes[0])} at 1k and page ${pages['middle page'](sizes[1])} at 1M (offset ${sizes[1] / 2 - PAGE_SIZE}).`,
+    );
   } finally {
     for (const { api, redis } of setups) {
       await api.stop();
@@ -327,7 +376,12 @@ async function soak(api: ApiProcess): Promise<void> {
   }
   data.soak = { rates, samples };
   out(`\n### Soak: ${soakSeconds} s at a fixed ${rates.list} GET page 1 + ${rates.create} POST per second, sampled every ${window} s\n`);
-  out(table(['time s', 'RSS MB', 'GET p99 ms', 'POST p99 ms'], samples.map((s) => [s.at, mb(s.rss), s.listP99, s.createP99])));
+  out(
+    table(
+      ['time s', 'RSS MB', 'GET p99 ms', 'POST p99 ms'],
+      samples.map((s) => [s.at, mb(s.rss), s.listP99, s.createP99]),
+    ),
+  );
 }
 
 function machine(): string {
@@ -335,7 +389,9 @@ function machine(): string {
   return [
     `- date: ${new Date().toISOString()}`,
     `- machine: ${availableParallelism()} cores (\`nproc\`), ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
-    `- node ${process.version}, redis-server ${redisVersion}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `- node ${process.version}, redis-server ${redisVersion}; load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
     `- command: \`npm run bench -- --rounds ${rounds} --seconds ${seconds} --soak ${soakSeconds} --only ${[...only].join(',')}` +
       `${flags['node-options'] !== imageNodeOptions() ? ` --node-options="${flags['node-options']}"` : ''}${flags.main === 'dist/main.js' ? '' : ` --main ${flags.main}`}\``,
   ].join('\n');
@@ -361,11 +417,23 @@ async function main(): Promise<void> {
     await stopAll(servers);
     await redis.stop();
   }
-  out(`\nLoad average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}.\n\n### Targets\n`);
-  out(table(['target', 'measured', 'met'], targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**'])));
+  out(
+    `\nLoad average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}.\n\n### Targets\n`,
+  );
+  out(
+    table(
+      ['target', 'measured', 'met'],
+      targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**']),
+    ),
+  );
 
   const dir = join(root, 'bench/results');
-  const name = new Date().toISOString().replace(/\.\d+Z$/, '').replaceAll(':', '-');
+  const name = new Date()
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replaceAll(':', '-');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.md`), `${report.join('\n')}\n`);
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ flags, targets, ...data }, null, 2)}\n`);

@@ -110,7 +110,10 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
       req.off('data', collect).resume();
       reject(problem(413, 'Payload too large', `the request body is larger than the ${MAX_BODY_BYTES / 1024} KiB limit`));
     };
-    req.on('data', collect).once('end', () => resolve(Buffer.concat(chunks))).once('error', reject);
+    req
+      .on('data', collect)
+      .once('end', () => resolve(Buffer.concat(chunks)))
+      .once('error', reject);
   });
   try {
     return JSON.parse(body.toString('utf8'));

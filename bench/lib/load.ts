@@ -32,8 +32,10 @@ export async function drive(
   });
   const failed = result.non2xx + result.errors + result.timeouts;
   if (failed > 0) {
-    throw new Error(`${load.method} ${load.path}: ${failed} of ${result.requests.total} requests failed ` +
-      `(non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
+    throw new Error(
+      `${load.method} ${load.path}: ${failed} of ${result.requests.total} requests failed ` +
+        `(non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`,
+    );
   }
   return { rps: result.requests.average, requests: result.requests.total, p50: result.latency.p50, p99: result.latency.p99 };
 }

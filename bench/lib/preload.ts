@@ -20,7 +20,10 @@ export async function preloadEntries(redis: RedisPair, count: number): Promise<v
         const args: (string | number)[] = [];
         for (let id = start; id < start + MEMBERS_PER_ZADD && id <= count; id++) {
           const createdAt = new Date(FIRST_CREATED_AT + id * 1000).toISOString();
-          args.push(id, JSON.stringify({ id: String(id), text: `Entry ${id}: a preloaded line of about the length people write.`, createdAt }));
+          args.push(
+            id,
+            JSON.stringify({ id: String(id), text: `Entry ${id}: a preloaded line of about the length people write.`, createdAt }),
+          );
         }
         pipeline.zadd(ENTRIES_KEY, ...args);
       }
@@ -35,9 +38,13 @@ export async function preloadEntries(redis: RedisPair, count: number): Promise<v
   // The preload grows the AOF past its rewrite threshold: let both nodes finish the background
   // rewrite (a fork writing the whole set) so that it does not run during the measurements.
   for (const node of [redis.primary, redis.replica]) {
-    await waitFor(`${node.name} to finish rewriting its AOF`, async () => {
-      const info = String(await node.command('INFO', 'persistence'));
-      return /aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info) ? true : undefined;
-    }, 120_000);
+    await waitFor(
+      `${node.name} to finish rewriting its AOF`,
+      async () => {
+        const info = String(await node.command('INFO', 'persistence'));
+        return /aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info) ? true : undefined;
+      },
+      120_000,
+    );
   }
 }

@@ -23,7 +23,10 @@ export async function startRoundTripCounter(target: RedisNode): Promise<{ port: 
       clientSpokeLast = false;
       client.write(chunk);
     });
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       from.on('close', () => to.destroy()).on('error', () => to.destroy());
     }
   });

@@ -17,7 +17,8 @@ export class AuthController {
   @Get('me')
   @ApiOperation({
     summary: 'Who the token belongs to',
-    description: 'Without a token: only the mode (`off`: anyone may write; `token`: writes need one). With a valid token: its name, and whether it may delete every entry.',
+    description:
+      'Without a token: only the mode (`off`: anyone may write; `token`: writes need one). With a valid token: its name, and whether it may delete every entry.',
   })
   // Optional: {} is "no credentials", which this operation accepts.
   @ApiSecurity('bearer')

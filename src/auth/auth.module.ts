@@ -18,7 +18,9 @@ export class AuthModule implements OnModuleInit {
 
   onModuleInit(): void {
     if (!this.config.modeSet) {
-      new Logger('Auth').warn('AUTH_MODE is not set: anyone may write and delete entries; set AUTH_MODE=token (or AUTH_MODE=off to say so)');
+      new Logger('Auth').warn(
+        'AUTH_MODE is not set: anyone may write and delete entries; set AUTH_MODE=token (or AUTH_MODE=off to say so)',
+      );
     }
   }
 }

@@ -5,7 +5,8 @@ import { ApiProblem } from '../openapi/responses.js';
 /** RFC 6750's challenge: on every 401, and on a 400 for a malformed Authorization header. */
 const wwwAuthenticate = (required: boolean): Record<string, HeaderObject> => ({
   'WWW-Authenticate': {
-    description: '`Bearer realm="journal"`, with `error="invalid_token"` for an unknown token and `error="invalid_request"` for a malformed header',
+    description:
+      '`Bearer realm="journal"`, with `error="invalid_token"` for an unknown token and `error="invalid_request"` for a malformed header',
     required,
     schema: { type: 'string', pattern: '^Bearer realm="journal"' },
   },
@@ -15,4 +16,5 @@ const wwwAuthenticate = (required: boolean): Record<string, HeaderObject> => ({
 export const ApiBadRequest = (description: string) => ApiProblem(HttpStatus.BAD_REQUEST, description, { headers: wwwAuthenticate(false) });
 
 /** AUTH_MODE=token: no usable credentials. */
-export const ApiUnauthorized = (description: string) => ApiProblem(HttpStatus.UNAUTHORIZED, description, { headers: wwwAuthenticate(true) });
+export const ApiUnauthorized = (description: string) =>
+  ApiProblem(HttpStatus.UNAUTHORIZED, description, { headers: wwwAuthenticate(true) });

@@ -72,9 +72,16 @@ export class Authenticator {
   missing(): ProblemException {
     return this.fail(
       'missing',
-      new ProblemException(HttpStatus.UNAUTHORIZED, 'unauthorized', 'Sign-in needed', 'Writing needs a token: Authorization: Bearer <token>', {}, {
-        'WWW-Authenticate': CHALLENGE,
-      }),
+      new ProblemException(
+        HttpStatus.UNAUTHORIZED,
+        'unauthorized',
+        'Sign-in needed',
+        'Writing needs a token: Authorization: Bearer <token>',
+        {},
+        {
+          'WWW-Authenticate': CHALLENGE,
+        },
+      ),
     );
   }
 
@@ -87,15 +94,29 @@ export class Authenticator {
 }
 
 function malformed(detail: string): ProblemException {
-  return new ProblemException(HttpStatus.BAD_REQUEST, 'invalid-authorization', 'Malformed credentials', detail, {}, {
-    'WWW-Authenticate': `${CHALLENGE}, error="invalid_request"`,
-  });
+  return new ProblemException(
+    HttpStatus.BAD_REQUEST,
+    'invalid-authorization',
+    'Malformed credentials',
+    detail,
+    {},
+    {
+      'WWW-Authenticate': `${CHALLENGE}, error="invalid_request"`,
+    },
+  );
 }
 
 function invalidToken(): ProblemException {
-  return new ProblemException(HttpStatus.UNAUTHORIZED, 'invalid-token', 'Invalid token', 'The token is not valid (unknown, revoked, or mistyped)', {}, {
-    'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"`,
-  });
+  return new ProblemException(
+    HttpStatus.UNAUTHORIZED,
+    'invalid-token',
+    'Invalid token',
+    'The token is not valid (unknown, revoked, or mistyped)',
+    {},
+    {
+      'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"`,
+    },
+  );
 }
 
 function tooManyFailures(limit: number, seconds: number): ProblemException {

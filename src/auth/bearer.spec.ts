@@ -2,8 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { bearerCredentials } from './bearer.js';
 
 describe('bearerCredentials', () => {
-  it('takes the token of a Bearer header, whatever the scheme\'s case', () => {
-    for (const scheme of ['Bearer', 'bearer', 'BEARER']) expect(bearerCredentials(`${scheme} abc-_.~+/9==`)).toEqual({ kind: 'token', token: 'abc-_.~+/9==' });
+  it("takes the token of a Bearer header, whatever the scheme's case", () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER'])
+      expect(bearerCredentials(`${scheme} abc-_.~+/9==`)).toEqual({ kind: 'token', token: 'abc-_.~+/9==' });
   });
 
   it('sees no credentials in no header or another scheme', () => {
@@ -11,7 +12,10 @@ describe('bearerCredentials', () => {
     expect(bearerCredentials('Basic YWxpY2U6cHc=')).toEqual({ kind: 'none' });
   });
 
-  it.each(['', 'Bearer', 'Bearer ', 'Bearer a b', 'Bearer a=b', 'Bearer ä', `Bearer ${'a'.repeat(257)}`])('calls %j malformed', (header) => {
-    expect(bearerCredentials(header).kind).toBe('malformed');
-  });
+  it.each(['', 'Bearer', 'Bearer ', 'Bearer a b', 'Bearer a=b', 'Bearer ä', `Bearer ${'a'.repeat(257)}`])(
+    'calls %j malformed',
+    (header) => {
+      expect(bearerCredentials(header).kind).toBe('malformed');
+    },
+  );
 });

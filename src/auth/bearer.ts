@@ -4,10 +4,7 @@ export const MAX_TOKEN_LENGTH = 256;
 /** RFC 6750's b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-export type Credentials =
-  | { kind: 'none' }
-  | { kind: 'malformed'; problem: string }
-  | { kind: 'token'; token: string };
+export type Credentials = { kind: 'none' } | { kind: 'malformed'; problem: string } | { kind: 'token'; token: string };
 
 /**
  * What an Authorization header holds. No header, or another scheme (Basic...), is no credentials;

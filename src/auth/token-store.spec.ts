@@ -29,9 +29,14 @@ afterEach(() => {
 });
 
 describe('TokenStore.verify', () => {
-  it('names the writer of a known token (any of a name\'s tokens), nobody for an unknown one', () => {
+  it("names the writer of a known token (any of a name's tokens), nobody for an unknown one", () => {
     const store = storeOf(5);
-    expect([store.verify(token(0)), store.verify(token(1)), store.verify(token(4)), store.verify('unknown')]).toEqual(['alice', 'alice', 'writer4', undefined]);
+    expect([store.verify(token(0)), store.verify(token(1)), store.verify(token(4)), store.verify('unknown')]).toEqual([
+      'alice',
+      'alice',
+      'writer4',
+      undefined,
+    ]);
   });
 
   // Constant time, checked structurally rather than by a stopwatch (which would be flaky): one

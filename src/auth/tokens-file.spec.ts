@@ -5,7 +5,9 @@ const hex = (c: string) => c.repeat(64);
 
 describe('parseTokensFile', () => {
   it('reads name and digest per line, skipping comments and blank lines; a name may have several lines', () => {
-    const tokens = parseTokensFile(`# writers\n\nalice sha256:${hex('a')}\n  alice\tsha256:${hex('B')}  \r\nops@example.com sha256:${hex('c')}\n`);
+    const tokens = parseTokensFile(
+      `# writers\n\nalice sha256:${hex('a')}\n  alice\tsha256:${hex('B')}  \r\nops@example.com sha256:${hex('c')}\n`,
+    );
     expect(tokens.map((t) => [t.name, t.digest.toString('hex')])).toEqual([
       ['alice', hex('a')],
       ['alice', hex('b')],

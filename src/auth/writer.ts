@@ -15,6 +15,6 @@ declare module 'fastify' {
 }
 
 /** The handler's Writer, or undefined when writes need no token (AUTH_MODE=off). */
-export const CurrentWriter = createParamDecorator((_: unknown, context: ExecutionContext): Writer | undefined =>
-  context.switchToHttp().getRequest<FastifyRequest>().writer,
+export const CurrentWriter = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Writer | undefined => context.switchToHttp().getRequest<FastifyRequest>().writer,
 );

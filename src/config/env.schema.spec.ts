@@ -19,7 +19,9 @@ describe('envSchema', () => {
       AUTH_TOKENS_FILE: '/etc/journal-auth/tokens',
       AUTH_FAILURES_PER_MINUTE: '20',
     });
-    expect(envSchema.parse({ REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379' })).toMatchObject({ REDIS_READ_URL: 'redis://redis-0.redis-write:6379' });
+    expect(envSchema.parse({ REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379' })).toMatchObject({
+      REDIS_READ_URL: 'redis://redis-0.redis-write:6379',
+    });
   });
 
   it('accepts the Kubernetes values', () => {
@@ -34,17 +36,19 @@ describe('envSchema', () => {
     expect(Object.keys(env)).not.toContain('REDIS_READ_URL');
   });
 
-  it.each([['REDIS_WRITE_URL', 'redis://redis-0.redis-write:6379'], ['REDIS_READ_URL', 'redis://redis:6379']])(
-    'refuses REDIS_SENTINELS together with %s, naming both',
-    (name, url) => {
-      expect(issues({ REDIS_SENTINELS: 'a:26379', REDIS_MASTER_NAME: 'journal', [name]: url })).toEqual([
-        'REDIS_SENTINELS: cannot be combined with REDIS_WRITE_URL or REDIS_READ_URL: set REDIS_SENTINELS and REDIS_MASTER_NAME (Sentinel mode) or the URLs, not both',
-      ]);
-    },
-  );
+  it.each([
+    ['REDIS_WRITE_URL', 'redis://redis-0.redis-write:6379'],
+    ['REDIS_READ_URL', 'redis://redis:6379'],
+  ])('refuses REDIS_SENTINELS together with %s, naming both', (name, url) => {
+    expect(issues({ REDIS_SENTINELS: 'a:26379', REDIS_MASTER_NAME: 'journal', [name]: url })).toEqual([
+      'REDIS_SENTINELS: cannot be combined with REDIS_WRITE_URL or REDIS_READ_URL: set REDIS_SENTINELS and REDIS_MASTER_NAME (Sentinel mode) or the URLs, not both',
+    ]);
+  });
 
   it.each([[{ REDIS_SENTINELS: 'a:26379' }], [{ REDIS_MASTER_NAME: 'journal' }]])('refuses half of Sentinel mode: %j', (env) => {
-    expect(issues(env)).toEqual(['REDIS_MASTER_NAME: REDIS_SENTINELS and REDIS_MASTER_NAME go together (Sentinel mode): set both or neither']);
+    expect(issues(env)).toEqual([
+      'REDIS_MASTER_NAME: REDIS_SENTINELS and REDIS_MASTER_NAME go together (Sentinel mode): set both or neither',
+    ]);
   });
 
   it.each(['a', 'a:0', 'a:26379,', 'redis://a:26379', 'a:26379;b:26379'])('rejects REDIS_SENTINELS=%j', (value) => {
@@ -54,7 +58,9 @@ describe('envSchema', () => {
   });
 
   it.each(['abc', '0', '1.5', '101', ' 5', '5 ', '1e1', '0x10', ''])('names JOURNAL_ENTRIES=%j and what is wrong', (value) => {
-    expect(issues({ JOURNAL_ENTRIES: value })).toEqual([`JOURNAL_ENTRIES: must be a whole number from 1 to 100, got ${JSON.stringify(value)}`]);
+    expect(issues({ JOURNAL_ENTRIES: value })).toEqual([
+      `JOURNAL_ENTRIES: must be a whole number from 1 to 100, got ${JSON.stringify(value)}`,
+    ]);
   });
 
   it.each(['http://x:1', 'redis://', 'localhost:6379', 'redis://:pw@h:1'])('rejects REDIS_WRITE_URL=%s', (value) => {
@@ -64,17 +70,33 @@ describe('envSchema', () => {
   });
 
   it.each([
-    ['HOST', 'localhost', 'must be an IP address to listen on, like 0.0.0.0 (all interfaces) or 127.0.0.1 (this machine only), got "localhost"'],
+    [
+      'HOST',
+      'localhost',
+      'must be an IP address to listen on, like 0.0.0.0 (all interfaces) or 127.0.0.1 (this machine only), got "localhost"',
+    ],
     ['LOG_LEVEL', 'loud', 'must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
     ['LOG_FORMAT', 'xml', 'must be one of json, pretty, got "xml"'],
     ['METRICS_PORT', '8080', 'must differ from PORT (both are 8080)'],
     ['METRICS_PORT', '0', 'must be a whole number from 1 to 65535, got "0"'],
     ['REDIS_MIN_REPLICA_ACKS', '-1', 'must be a whole number from 0 to 10, got "-1"'],
     ['REDIS_MIN_REPLICA_ACKS', 'all', 'must be a whole number from 0 to 10, got "all"'],
-    ['CORS_ORIGINS', 'https://a.example/', 'must be a comma-separated list of origins like https://journal.example (no path, no trailing slash), got "https://a.example/"'],
-    ['CORS_ORIGINS', 'a.example', 'must be a comma-separated list of origins like https://journal.example (no path, no trailing slash), got "a.example"'],
+    [
+      'CORS_ORIGINS',
+      'https://a.example/',
+      'must be a comma-separated list of origins like https://journal.example (no path, no trailing slash), got "https://a.example/"',
+    ],
+    [
+      'CORS_ORIGINS',
+      'a.example',
+      'must be a comma-separated list of origins like https://journal.example (no path, no trailing slash), got "a.example"',
+    ],
     ['TRUST_PROXY', '0', 'must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got "0"'],
-    ['TRUST_PROXY', '10.0.0.0/33', 'must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got "10.0.0.0/33"'],
+    [
+      'TRUST_PROXY',
+      '10.0.0.0/33',
+      'must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got "10.0.0.0/33"',
+    ],
     ['TRUST_PROXY', 'true', 'must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got "true"'],
     ['RATE_LIMIT_WRITES_PER_MINUTE', '0', 'must be a whole number from 1 to 100000, got "0"'],
     ['AUTH_MODE', 'oidc', 'must be off or token, got "oidc"'],
@@ -86,7 +108,9 @@ describe('envSchema', () => {
   });
 
   it('refuses to start in production without AUTH_MODE, naming it; off or token are both fine there', () => {
-    expect(issues({ NODE_ENV: 'production' })).toEqual(['AUTH_MODE: must be set (token, or off to let anyone write) when NODE_ENV=production']);
+    expect(issues({ NODE_ENV: 'production' })).toEqual([
+      'AUTH_MODE: must be set (token, or off to let anyone write) when NODE_ENV=production',
+    ]);
     expect(issues({ NODE_ENV: 'production', AUTH_MODE: 'off' })).toBeUndefined();
     expect(issues({ NODE_ENV: 'production', AUTH_MODE: 'token', AUTH_ADMINS: 'alice,ops@example.com' })).toBeUndefined();
   });

@@ -4,11 +4,9 @@ import { ConfigError } from './config-error.js';
 
 /** Whole numbers only: "1.5", "1e3", " 7" and "0x10" are mistakes, not numbers to round. */
 const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
-      error: (issue) => `must be a whole number from ${min} to ${max}, got ${JSON.stringify(issue.input)}`,
-    });
+  z.string().refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
+    error: (issue) => `must be a whole number from ${min} to ${max}, got ${JSON.stringify(issue.input)}`,
+  });
 
 const redisUrl = z.string().refine(
   (v) => {
@@ -32,14 +30,15 @@ function redactPassword(value: string): string {
 
 /** An address to listen on: 0.0.0.0 (all interfaces, in a container), 127.0.0.1 (this machine only), ::... */
 const ipAddress = z.string().refine((v) => isIP(v) !== 0, {
-  error: (issue) => `must be an IP address to listen on, like 0.0.0.0 (all interfaces) or 127.0.0.1 (this machine only), got ${JSON.stringify(issue.input)}`,
+  error: (issue) =>
+    `must be an IP address to listen on, like 0.0.0.0 (all interfaces) or 127.0.0.1 (this machine only), got ${JSON.stringify(issue.input)}`,
 });
 
 /** "https://journal.example,http://localhost:8000": exact origins, as browsers send them. */
-const originList = z.string().refine(
-  (v) => v.split(',').every((origin) => URL.canParse(origin) && new URL(origin).origin === origin),
-  { error: (issue) => `must be a comma-separated list of origins like https://journal.example (no path, no trailing slash), got ${JSON.stringify(issue.input)}` },
-);
+const originList = z.string().refine((v) => v.split(',').every((origin) => URL.canParse(origin) && new URL(origin).origin === origin), {
+  error: (issue) =>
+    `must be a comma-separated list of origins like https://journal.example (no path, no trailing slash), got ${JSON.stringify(issue.input)}`,
+});
 
 /** A hop count, or the addresses (IP or CIDR) of the proxies whose X-Forwarded-For may be believed. */
 const proxyList = z.string().refine(
@@ -51,14 +50,22 @@ const proxyList = z.string().refine(
       const maxPrefix = version === 4 ? 32 : 128;
       return version !== 0 && extra === undefined && (prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= maxPrefix));
     }),
-  { error: (issue) => `must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got ${JSON.stringify(issue.input)}` },
+  {
+    error: (issue) =>
+      `must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got ${JSON.stringify(issue.input)}`,
+  },
 );
 
 /** "redis-0.redis-write:26379,redis-1.redis-write:26379": the Sentinels to ask where the primary is. */
-const hostPortList = z.string().refine(
-  (v) => v.split(',').every((item) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(item) && Number(item.split(':')[1]) >= 1 && Number(item.split(':')[1]) <= 65535),
-  { error: (issue) => `must be a comma-separated list of host:port, got ${JSON.stringify(issue.input)}` },
-);
+const hostPortList = z
+  .string()
+  .refine(
+    (v) =>
+      v
+        .split(',')
+        .every((item) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(item) && Number(item.split(':')[1]) >= 1 && Number(item.split(':')[1]) <= 65535),
+    { error: (issue) => `must be a comma-separated list of host:port, got ${JSON.stringify(issue.input)}` },
+  );
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -86,7 +93,10 @@ export const envSchema = z
     REDIS_WRITE_URL: redisUrl.optional(),
     REDIS_READ_URL: redisUrl.optional(),
     REDIS_SENTINELS: hostPortList.optional(),
-    REDIS_MASTER_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: (issue) => `must be 1-64 of A-Z a-z 0-9 . _ -, got ${JSON.stringify(issue.input)}` }).optional(),
+    REDIS_MASTER_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: (issue) => `must be 1-64 of A-Z a-z 0-9 . _ -, got ${JSON.stringify(issue.input)}` })
+      .optional(),
     REDIS_PASSWORD_FILE: z.string().min(1, { error: 'must be a file path, got ""' }).default('/etc/redis-passwd/passwd'),
     // Replicas that must confirm a write before it is acknowledged. 0 only for a single Redis without
     // replicas (local development): with 1 or more, a primary without replicas refuses every write.
@@ -113,7 +123,8 @@ export const envSchema = z
   })
   .refine((env) => env.REDIS_SENTINELS === undefined || (env.REDIS_WRITE_URL === undefined && env.REDIS_READ_URL === undefined), {
     path: ['REDIS_SENTINELS'],
-    error: 'cannot be combined with REDIS_WRITE_URL or REDIS_READ_URL: set REDIS_SENTINELS and REDIS_MASTER_NAME (Sentinel mode) or the URLs, not both',
+    error:
+      'cannot be combined with REDIS_WRITE_URL or REDIS_READ_URL: set REDIS_SENTINELS and REDIS_MASTER_NAME (Sentinel mode) or the URLs, not both',
   })
   .refine((env) => (env.REDIS_SENTINELS === undefined) === (env.REDIS_MASTER_NAME === undefined), {
     path: ['REDIS_MASTER_NAME'],

@@ -59,8 +59,13 @@ export class HealthController {
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const report = error.getResponse() as HealthCheckResult;
-      throw new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, 'not-healthy', 'Not healthy',
-        `the ${name} check failed: ${Object.keys(report.error ?? {}).join(', ')} down`, { checks: report.details });
+      throw new ProblemException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'not-healthy',
+        'Not healthy',
+        `the ${name} check failed: ${Object.keys(report.error ?? {}).join(', ')} down`,
+        { checks: report.details },
+      );
     }
   }
 }

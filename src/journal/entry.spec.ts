@@ -3,7 +3,10 @@ import { countCodePoints } from './entry.contract.js';
 import { newEntrySchema, pageSchema, parseId } from './entry.js';
 
 const message = (schema: typeof newEntrySchema | typeof pageSchema, value: unknown) =>
-  schema.safeParse(value).error?.issues.map((issue) => issue.message).join('; ');
+  schema
+    .safeParse(value)
+    .error?.issues.map((issue) => issue.message)
+    .join('; ');
 
 describe('newEntrySchema', () => {
   it('accepts text up to 10,000 code points', () => {

@@ -5,31 +5,32 @@ import { countCodePoints, MAX_TEXT_CODE_POINTS, type Entry, type EntryPage } fro
 export const MAX_PAGE = 1_000_000_000;
 
 /** Strict: an `id`, `createdAt` or any other field a client sends is rejected, never stored. */
-export const newEntrySchema = z.strictObject(
-  {
-    text: z
-      .string({ error: (issue) => (issue.input === undefined ? 'text is required' : 'text must be a string') })
-      .refine((text) => text.trim() !== '', { error: 'text must not be blank' })
-      .refine((text) => text.isWellFormed(), { error: 'text must be valid Unicode (it has a lone surrogate)' })
-      .refine((text) => countCodePoints(text) <= MAX_TEXT_CODE_POINTS, {
-        error: (issue) =>
-          `text must be at most ${MAX_TEXT_CODE_POINTS} characters, got ${countCodePoints(String(issue.input))}`,
-      })
-      // For the OpenAPI document: JSON Schema counts length in code points too, and \S is what trim() keeps.
-      .meta({
-        description: `Not blank, at most ${MAX_TEXT_CODE_POINTS} characters (code points: an emoji is one), valid Unicode`,
-        maxLength: MAX_TEXT_CODE_POINTS,
-        pattern: '\\S',
-        example: 'Dear diary',
-      }),
-  },
-  {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: only "text" is accepted`
-        : 'the body must be a JSON object like {"text": "..."}',
-  },
-).meta({ id: 'NewEntry', description: 'A new entry: only `text`; any other field is a 400' });
+export const newEntrySchema = z
+  .strictObject(
+    {
+      text: z
+        .string({ error: (issue) => (issue.input === undefined ? 'text is required' : 'text must be a string') })
+        .refine((text) => text.trim() !== '', { error: 'text must not be blank' })
+        .refine((text) => text.isWellFormed(), { error: 'text must be valid Unicode (it has a lone surrogate)' })
+        .refine((text) => countCodePoints(text) <= MAX_TEXT_CODE_POINTS, {
+          error: (issue) => `text must be at most ${MAX_TEXT_CODE_POINTS} characters, got ${countCodePoints(String(issue.input))}`,
+        })
+        // For the OpenAPI document: JSON Schema counts length in code points too, and \S is what trim() keeps.
+        .meta({
+          description: `Not blank, at most ${MAX_TEXT_CODE_POINTS} characters (code points: an emoji is one), valid Unicode`,
+          maxLength: MAX_TEXT_CODE_POINTS,
+          pattern: '\\S',
+          example: 'Dear diary',
+        }),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: only "text" is accepted`
+          : 'the body must be a JSON object like {"text": "..."}',
+    },
+  )
+  .meta({ id: 'NewEntry', description: 'A new entry: only `text`; any other field is a 400' });
 
 export type NewEntry = z.infer<typeof newEntrySchema>;
 

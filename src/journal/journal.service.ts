@@ -4,7 +4,15 @@ import { journalConfig, type JournalConfig } from '../config/journal.config.js';
 import type { Entry, EntryPage } from './entry.contract.js';
 import { parseId } from './entry.js';
 import { NotReplicatedError } from '../redis/replica-acks.js';
-import { entryNotFound, keyInFlight, notYourEntry, keyReused, StorageUnavailableException, storageFull, writeNotConfirmed } from './journal.problems.js';
+import {
+  entryNotFound,
+  keyInFlight,
+  notYourEntry,
+  keyReused,
+  StorageUnavailableException,
+  storageFull,
+  writeNotConfirmed,
+} from './journal.problems.js';
 import { JournalStore, StorageFullError, type CreateOptions } from './journal.store.js';
 
 @Injectable()

@@ -133,7 +133,17 @@ export class JournalStore {
     let reply: CreateReply;
     try {
       reply = key
-        ? await this.writer.createEntry(4, ENTRIES_KEY, NEXT_ID_KEY, key.record, key.inFlight, rest, fingerprint(text), RECORD_TTL_S, IN_FLIGHT_TTL_MS)
+        ? await this.writer.createEntry(
+            4,
+            ENTRIES_KEY,
+            NEXT_ID_KEY,
+            key.record,
+            key.inFlight,
+            rest,
+            fingerprint(text),
+            RECORD_TTL_S,
+            IN_FLIGHT_TTL_MS,
+          )
         : await this.writer.createEntry(2, ENTRIES_KEY, NEXT_ID_KEY, rest);
     } catch (error) {
       // The script checks memory at its first write, so nothing of the entry was stored.
@@ -154,9 +164,7 @@ export class JournalStore {
 
   /** One page, newest first, and the total. */
   async page(offset: number, limit: number): Promise<{ total: number; entries: string[] }> {
-    const [total, entries] = await this.read((client) =>
-      client.pageOfEntries(ENTRIES_KEY, offset, offset + limit - 1),
-    );
+    const [total, entries] = await this.read((client) => client.pageOfEntries(ENTRIES_KEY, offset, offset + limit - 1));
     return { total, entries };
   }
 

@@ -15,7 +15,17 @@ export async function createLogger(config: LoggingConfig): Promise<Logger> {
     // Nothing logs these today; the redaction makes sure nothing ever will by accident. Named paths,
     // not '*.text': a wildcard makes pino visit every key of every line.
     redact: {
-      paths: ['password', 'options.password', 'text', 'entry.text', 'body.text', 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
+      paths: [
+        'password',
+        'options.password',
+        'text',
+        'entry.text',
+        'body.text',
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'headers.authorization',
+        'headers.cookie',
+      ],
       censor: '[redacted]',
     },
   };

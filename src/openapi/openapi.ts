@@ -23,9 +23,7 @@ export function setupOpenApi(app: NestFastifyApplication): void {
 function buildDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Journal API')
-    .setDescription(
-      'A journal on Redis. Every error is `application/problem+json` (RFC 9457); every response carries `X-Request-Id`.',
-    )
+    .setDescription('A journal on Redis. Every error is `application/problem+json` (RFC 9457); every response carries `X-Request-Id`.')
     .setVersion('1')
     .addTag('entries', 'The journal')
     .addTag('auth', 'Who may write')

@@ -100,7 +100,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       this.failing = false;
       return result;
     } catch (error) {
-      if (!this.failing) this.logger.warn(`Redis cannot count ${this.what} (${(error as Error).message}): rate limiting is off until it answers`);
+      if (!this.failing)
+        this.logger.warn(`Redis cannot count ${this.what} (${(error as Error).message}): rate limiting is off until it answers`);
       this.failing = true;
       throw error;
     } finally {

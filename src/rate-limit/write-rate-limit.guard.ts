@@ -37,7 +37,10 @@ export class WriteRateLimitGuard extends ThrottlerGuard {
     return `${throttlerName}:${tracker}`;
   }
 
-  protected override async throwThrottlingException(_context: ExecutionContext, { limit, timeToBlockExpire }: ThrottlerLimitDetail): Promise<void> {
+  protected override async throwThrottlingException(
+    _context: ExecutionContext,
+    { limit, timeToBlockExpire }: ThrottlerLimitDetail,
+  ): Promise<void> {
     const seconds = Math.max(1, timeToBlockExpire);
     throw new ProblemException(
       HttpStatus.TOO_MANY_REQUESTS,

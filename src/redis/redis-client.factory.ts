@@ -15,7 +15,12 @@ const closed = new WeakSet<Redis>();
  * The writer talks to the primary, the reader to the replicas: at a fixed URL each, or, in
  * Sentinel mode, wherever the Sentinels say they are now.
  */
-export function createRedisClient(role: 'writer' | 'reader', endpoint: RedisEndpoint, password: string | undefined, scripts: RedisScripts): Redis {
+export function createRedisClient(
+  role: 'writer' | 'reader',
+  endpoint: RedisEndpoint,
+  password: string | undefined,
+  scripts: RedisScripts,
+): Redis {
   const logger = new Logger(`Redis ${role}`);
   const common: RedisOptions = {
     password,

@@ -34,7 +34,11 @@ function helmetHeaders(contentSecurityPolicy: typeof API_CSP): Record<string, st
   const headers: Record<string, string> = {};
   const response = { setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = value), removeHeader: () => undefined };
   // DENY, not helmet's SAMEORIGIN: the same as frame-ancestors 'none', for browsers without CSP.
-  helmet({ contentSecurityPolicy, xFrameOptions: { action: 'deny' } })({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
+  helmet({ contentSecurityPolicy, xFrameOptions: { action: 'deny' } })(
+    {} as IncomingMessage,
+    response as unknown as ServerResponse,
+    () => undefined,
+  );
   return headers;
 }
 

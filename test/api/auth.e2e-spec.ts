@@ -18,10 +18,18 @@ const bob = newToken();
 const carol = newToken(); // an admin
 const everyToken = [alice, aliceNew, bob, carol];
 
-const { env: authEnv, volume } = tokenAuth([['alice', alice], ['alice', aliceNew], ['bob', bob], ['carol', carol]], {
-  AUTH_ADMINS: 'carol,nobody',
-  AUTH_FAILURES_PER_MINUTE: String(FAILURES),
-});
+const { env: authEnv, volume } = tokenAuth(
+  [
+    ['alice', alice],
+    ['alice', aliceNew],
+    ['bob', bob],
+    ['carol', carol],
+  ],
+  {
+    AUTH_ADMINS: 'carol,nobody',
+    AUTH_FAILURES_PER_MINUTE: String(FAILURES),
+  },
+);
 const journal = useJournal({ env: authEnv });
 let redis: RedisPair;
 let api: ApiProcess;
@@ -72,7 +80,11 @@ describe('writes without valid credentials', () => {
 
   it('another scheme (Basic), or a header a proxy would set: 401 with the bare challenge', async () => {
     await refusedWrites(async () => {
-      expectChallenge(await post('basic', { authorization: `Basic ${Buffer.from(`alice:${alice}`).toString('base64')}` }), 401, NO_CREDENTIALS);
+      expectChallenge(
+        await post('basic', { authorization: `Basic ${Buffer.from(`alice:${alice}`).toString('base64')}` }),
+        401,
+        NO_CREDENTIALS,
+      );
       expectChallenge(await post('spoofed', { 'x-auth-request-user': 'carol', 'x-forwarded-user': 'carol' }), 401, NO_CREDENTIALS);
     });
   });
@@ -101,7 +113,11 @@ describe('writes without valid credentials', () => {
         expectChallenge(reply, 400, INVALID_REQUEST);
         expect(reply.body.detail).toMatch(/never accepted/);
       }
-      expectChallenge(await call(api.url, 'POST', `/api/entries?access_token=${alice}`, { text: 'both' }, bearer(alice)), 400, INVALID_REQUEST);
+      expectChallenge(
+        await call(api.url, 'POST', `/api/entries?access_token=${alice}`, { text: 'both' }, bearer(alice)),
+        400,
+        INVALID_REQUEST,
+      );
     });
     const logged = await api.waitForOutput('"reqId":"query-token"');
     expect(logged).toContain('"url":"/api/entries?access_token=[redacted]"');
@@ -177,7 +193,12 @@ describe('repeated failures from one address', () => {
   it(`get 429 with Retry-After past AUTH_FAILURES_PER_MINUTE (${FAILURES}), on every pod, even with a valid token; reads go on`, async () => {
     await refusedWrites(async () => {
       for (let i = 0; i < FAILURES; i++) expect((await post('guess', bearer(newToken()), i % 2 ? api : podB)).status).toBe(401);
-      for (const [base, headers] of [[api, bearer(newToken())], [podB, bearer(newToken())], [api, bearer(alice)], [podB, bearer(carol)]] as const) {
+      for (const [base, headers] of [
+        [api, bearer(newToken())],
+        [podB, bearer(newToken())],
+        [api, bearer(alice)],
+        [podB, bearer(carol)],
+      ] as const) {
         const reply = await post('blocked', headers, base);
         expectProblem(reply, 429);
         expect(reply.body.type).toBe('https://journal.example/problems/too-many-failed-sign-ins');
@@ -208,8 +229,16 @@ describe('repeated failures from one address', () => {
 describe('GET /api/auth/me', () => {
   it('says the mode, and whose a valid token is; an unknown one is a 401', async () => {
     expect((await call(api.url, 'GET', '/api/auth/me')).body).toEqual({ mode: 'token' });
-    expect((await call(api.url, 'GET', '/api/auth/me', undefined, bearer(alice))).body).toEqual({ mode: 'token', name: 'alice', admin: false });
-    expect((await call(api.url, 'GET', '/api/auth/me', undefined, bearer(carol))).body).toEqual({ mode: 'token', name: 'carol', admin: true });
+    expect((await call(api.url, 'GET', '/api/auth/me', undefined, bearer(alice))).body).toEqual({
+      mode: 'token',
+      name: 'alice',
+      admin: false,
+    });
+    expect((await call(api.url, 'GET', '/api/auth/me', undefined, bearer(carol))).body).toEqual({
+      mode: 'token',
+      name: 'carol',
+      admin: true,
+    });
     expectChallenge(await call(api.url, 'GET', '/api/auth/me', undefined, bearer(newToken())), 401, INVALID_TOKEN);
   });
 });
@@ -229,7 +258,14 @@ describe('rotation, without a restart', () => {
   it('a new token works within 10 s of the Secret changing, a removed one stops working, a broken edit keeps the last good list', async () => {
     const dave = newToken();
     const pid = api.child.pid;
-    volume.update({ tokens: tokensFile([['alice', aliceNew], ['bob', bob], ['carol', carol], ['dave', dave]]) });
+    volume.update({
+      tokens: tokensFile([
+        ['alice', aliceNew],
+        ['bob', bob],
+        ['carol', carol],
+        ['dave', dave],
+      ]),
+    });
     const started = Date.now();
     // Polling with the new token would count as failed sign-ins until it works: wait for the reload's log line.
     await api.waitForOutput('reloaded: 4 tokens of 4 writers');
@@ -242,7 +278,9 @@ describe('rotation, without a restart', () => {
     const erin = newToken();
     volume.update({ tokens: `${tokenLine('erin', erin)}\nbob sha256:nothex\n` });
     const logged = await api.waitForOutput('keeping the last good list of tokens');
-    expect(logged).toContain(JSON.stringify(`${volume.path('tokens')} line 2 is not "<name> sha256:<64 hex digits>": keeping the last good list of tokens`));
+    expect(logged).toContain(
+      JSON.stringify(`${volume.path('tokens')} line 2 is not "<name> sha256:<64 hex digits>": keeping the last good list of tokens`),
+    );
     expect((await post('still dave', bearer(dave))).status).toBe(201);
     expectChallenge(await post('not yet erin', bearer(erin)), 401, INVALID_TOKEN);
     expect(api.child.pid).toBe(pid);

@@ -72,12 +72,17 @@ describe('replica (read endpoint) down', () => {
   it('reads from the replica again once it returns', async () => {
     await redis.replica.start();
     await redis.waitForSync();
-    await waitFor('reads to reach the replica again', async () => {
-      const calls = () => redis.replica.command('INFO', 'commandstats').then((s) => /cmdstat_zrange:calls=(\d+)/.exec(String(s))?.[1] ?? '0');
-      const before = await calls();
-      await call(api.url, 'GET', `/api/entries/${existing.id}`);
-      return (await calls()) !== before ? true : undefined;
-    }, 15_000);
+    await waitFor(
+      'reads to reach the replica again',
+      async () => {
+        const calls = () =>
+          redis.replica.command('INFO', 'commandstats').then((s) => /cmdstat_zrange:calls=(\d+)/.exec(String(s))?.[1] ?? '0');
+        const before = await calls();
+        await call(api.url, 'GET', `/api/entries/${existing.id}`);
+        return (await calls()) !== before ? true : undefined;
+      },
+      15_000,
+    );
   });
 });
 
@@ -91,8 +96,11 @@ describe('replica cut off from the primary (linking, syncing or partitioned)', (
     await redis.replica.command('REPLICAOF', '127.0.0.1', await freePort()); // a primary that is not there
     // Straight to the primary: the cut-off replica can never have this entry.
     await redis.primary.command('ZADD', 'journal:entries', 800000, '{"id":"800000","text":"fresh","createdAt":"2026-01-01T00:00:00.000Z"}');
-    await waitFor('reads to come from the primary', async () =>
-      (await call(api.url, 'GET', '/api/entries/800000')).status === 200 ? true : undefined, 5000);
+    await waitFor(
+      'reads to come from the primary',
+      async () => ((await call(api.url, 'GET', '/api/entries/800000')).status === 200 ? true : undefined),
+      5000,
+    );
     expect((await call(api.url, 'GET', '/api/entries?page=1')).body.entries[0].id).toBe('800000');
     await redis.primary.command('ZREMRANGEBYSCORE', 'journal:entries', 800000, 800000);
   });

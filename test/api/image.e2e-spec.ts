@@ -27,7 +27,7 @@ describe('the production image contents', () => {
     rmSync(folder, { recursive: true, force: true });
   });
 
-  it('starts from the bundle alone, with the image\'s NODE_OPTIONS, and serves requests', async () => {
+  it("starts from the bundle alone, with the image's NODE_OPTIONS, and serves requests", async () => {
     api = await ApiProcess.start({ ...redisEnv(redis), NODE_ENV: 'production', NODE_OPTIONS: imageNodeOptions() }, { cwd: folder });
     expect((await call(api.url, 'GET', '/healthz/live')).status).toBe(200);
     const created = await call(api.url, 'POST', '/api/entries', { text: 'from the image' });

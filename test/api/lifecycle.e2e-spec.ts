@@ -14,14 +14,18 @@ describe('SIGTERM', () => {
       const body = JSON.stringify({ text: 'sent while the API shuts down' });
       // Half the body now, the rest after SIGTERM: the request is in flight when the signal arrives.
       const reply = new Promise<{ status: number; connection?: string; body: string }>((resolve, reject) => {
-        const req = request(`${api.url}/api/entries`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        }, (res) => {
-          let text = '';
-          res.on('data', (d) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body: text }));
-        });
+        const req = request(
+          `${api.url}/api/entries`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (d) => (text += d));
+            res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body: text }));
+          },
+        );
         req.on('error', reject);
         req.write(body.slice(0, 10));
         setTimeout(() => {
@@ -58,22 +62,34 @@ describe('start-up refusals', () => {
   }
 
   it.each([['abc'], ['0'], ['1.5'], ['-3'], ['101'], ['1e2'], ['']])('refuses JOURNAL_ENTRIES=%s', async (value) => {
-    expect(await refused({ JOURNAL_ENTRIES: value })).toMatch(/^Invalid configuration: JOURNAL_ENTRIES: must be a whole number from 1 to 100/);
+    expect(await refused({ JOURNAL_ENTRIES: value })).toMatch(
+      /^Invalid configuration: JOURNAL_ENTRIES: must be a whole number from 1 to 100/,
+    );
   });
 
-  it.each([['PORT', '70000'], ['PORT', 'http']])('refuses %s=%s', async (name, value) => {
+  it.each([
+    ['PORT', '70000'],
+    ['PORT', 'http'],
+  ])('refuses %s=%s', async (name, value) => {
     expect(await refused({ [name]: value })).toMatch(new RegExp(`^Invalid configuration: ${name}: `));
   });
 
-  it.each([['REDIS_WRITE_URL', 'http://redis:6379'], ['REDIS_READ_URL', 'not a url'], ['REDIS_WRITE_URL', 'redis://']])(
-    'refuses %s=%s',
-    async (name, value) => {
-      expect(await refused({ [name]: value })).toMatch(new RegExp(`^Invalid configuration: ${name}: must be a redis:// or rediss:// URL`));
-    },
-  );
+  it.each([
+    ['REDIS_WRITE_URL', 'http://redis:6379'],
+    ['REDIS_READ_URL', 'not a url'],
+    ['REDIS_WRITE_URL', 'redis://'],
+  ])('refuses %s=%s', async (name, value) => {
+    expect(await refused({ [name]: value })).toMatch(new RegExp(`^Invalid configuration: ${name}: must be a redis:// or rediss:// URL`));
+  });
 
   it('refuses Sentinel mode mixed with the URLs, naming the variables', async () => {
-    expect(await refused({ REDIS_SENTINELS: 'redis-0.redis-write:26379', REDIS_MASTER_NAME: 'journal', REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379' })).toBe(
+    expect(
+      await refused({
+        REDIS_SENTINELS: 'redis-0.redis-write:26379',
+        REDIS_MASTER_NAME: 'journal',
+        REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379',
+      }),
+    ).toBe(
       'Invalid configuration: REDIS_SENTINELS: cannot be combined with REDIS_WRITE_URL or REDIS_READ_URL: set REDIS_SENTINELS and REDIS_MASTER_NAME (Sentinel mode) or the URLs, not both',
     );
   });
@@ -93,7 +109,9 @@ describe('start-up refusals', () => {
   it('outside production, runs without a password and warns', async () => {
     const api = await ApiProcess.spawn({ PORT: String(await freePort()), REDIS_PASSWORD_FILE: '/nonexistent/passwd' });
     try {
-      await waitFor('the API to answer', async () => ((await fetch(`${api.url}/healthz/live`).catch(() => undefined))?.ok ? true : undefined));
+      await waitFor('the API to answer', async () =>
+        (await fetch(`${api.url}/healthz/live`).catch(() => undefined))?.ok ? true : undefined,
+      );
       await api.waitForOutput('/nonexistent/passwd does not exist: connecting to Redis without a password');
     } finally {
       await api.stop();
@@ -112,9 +130,15 @@ describe('a wrong password', () => {
       REDIS_PASSWORD_FILE: passwordFile(wrong),
     });
     try {
-      await waitFor('the API to answer', async () => ((await fetch(`${api.url}/healthz/live`).catch(() => undefined))?.ok ? true : undefined));
+      await waitFor('the API to answer', async () =>
+        (await fetch(`${api.url}/healthz/live`).catch(() => undefined))?.ok ? true : undefined,
+      );
       await waitFor('the auth failure to be logged', async () => (/WRONGPASS|NOAUTH/.test(api.output) ? true : undefined));
-      const replies = [await call(api.url, 'GET', '/healthz/ready'), await call(api.url, 'POST', '/api/entries', { text: 'x' }), await call(api.url, 'GET', '/healthz')];
+      const replies = [
+        await call(api.url, 'GET', '/healthz/ready'),
+        await call(api.url, 'POST', '/api/entries', { text: 'x' }),
+        await call(api.url, 'GET', '/healthz'),
+      ];
       for (const reply of replies) {
         expectProblem(reply, 503);
         expect(reply.text).not.toContain(wrong);

@@ -14,7 +14,13 @@ beforeAll(() => {
 });
 
 const commandCalls = async (node: RedisPair['replica'], command: string) =>
-  Number(/calls=(\d+)/.exec(String(await node.command('INFO', 'commandstats')).split('\n').find((l) => l.startsWith(`cmdstat_${command}:`)) ?? '')?.[1] ?? 0);
+  Number(
+    /calls=(\d+)/.exec(
+      String(await node.command('INFO', 'commandstats'))
+        .split('\n')
+        .find((l) => l.startsWith(`cmdstat_${command}:`)) ?? '',
+    )?.[1] ?? 0,
+  );
 
 describe('read-your-writes with reads on a lagging replica', () => {
   it('serves reads from the replica, and the lag is real (a write without WAIT is not seen at once)', async () => {

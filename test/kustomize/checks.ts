@@ -23,7 +23,10 @@ export const checkServices: Check = (objects) =>
         const target = port.targetPort ?? port.port;
         return pods
           .filter(({ template }) => !containerPort(template.spec, target))
-          .map(({ object }) => `Service/${service.metadata.name}: target port ${target} is not a port of ${object.kind}/${object.metadata.name}`);
+          .map(
+            ({ object }) =>
+              `Service/${service.metadata.name}: target port ${target} is not a port of ${object.kind}/${object.metadata.name}`,
+          );
       });
     });
 
@@ -42,8 +45,8 @@ export const checkIngresses: Check = (objects) =>
         ...backends.flatMap(({ service: backend }) => {
           const service = find(objects, 'Service', backend.name, ingress.metadata.namespace);
           if (!service) return [`${where}: backend Service ${backend.name} does not exist`];
-          const port = (service.spec.ports ?? []).find(
-            (p: any) => (backend.port.number !== undefined ? p.port === backend.port.number : p.name === backend.port.name),
+          const port = (service.spec.ports ?? []).find((p: any) =>
+            backend.port.number !== undefined ? p.port === backend.port.number : p.name === backend.port.name,
           );
           return port ? [] : [`${where}: Service ${backend.name} has no port ${backend.port.number ?? backend.port.name}`];
         }),
@@ -65,12 +68,16 @@ export const checkRoutes: Check = (objects) =>
       const where = `HTTPRoute/${route.metadata.name}`;
       const namespace = route.metadata.namespace;
       const backends = (route.spec.rules ?? []).flatMap((rule: any) => rule.backendRefs ?? []);
-      const parents = (route.spec.parentRefs ?? []).filter((ref: any) => (ref.kind ?? 'Gateway') === 'Gateway' && (ref.namespace ?? namespace) === namespace);
+      const parents = (route.spec.parentRefs ?? []).filter(
+        (ref: any) => (ref.kind ?? 'Gateway') === 'Gateway' && (ref.namespace ?? namespace) === namespace,
+      );
       return [
         ...backends.flatMap((backend: any) => {
           const service = find(objects, 'Service', backend.name, namespace);
           if (!service) return [`${where}: backend Service ${backend.name} does not exist`];
-          return (service.spec.ports ?? []).some((p: any) => p.port === backend.port) ? [] : [`${where}: Service ${backend.name} has no port ${backend.port}`];
+          return (service.spec.ports ?? []).some((p: any) => p.port === backend.port)
+            ? []
+            : [`${where}: Service ${backend.name} has no port ${backend.port}`];
         }),
         ...parents.flatMap((ref: any) => {
           const gateway = find(objects, 'Gateway', ref.name, namespace);
@@ -96,7 +103,10 @@ export const checkReferences: Check = (objects) => {
     if (!name) return problems.push(`${where}: a ${kind} reference names no ${kind}`);
     const target = find(objects, kind, name, owner.metadata.namespace);
     // A Secret that the External Secrets Operator keeps: named by its target, keys by its data.
-    const external = kind === 'Secret' ? objects.find((o) => o.kind === 'ExternalSecret' && sameNamespace(o, owner) && (o.spec.target?.name ?? o.metadata.name) === name) : undefined;
+    const external =
+      kind === 'Secret'
+        ? objects.find((o) => o.kind === 'ExternalSecret' && sameNamespace(o, owner) && (o.spec.target?.name ?? o.metadata.name) === name)
+        : undefined;
     if (!target && !external) return problems.push(`${where}: ${kind} ${name} does not exist`);
     const present = target
       ? new Set([...Object.keys(target.data ?? {}), ...Object.keys(target.binaryData ?? target.stringData ?? {})])
@@ -121,11 +131,14 @@ export const checkReferences: Check = (objects) => {
       // `in`, not truthiness: the source's misindented `secret:` is a present but empty (null) source.
       for (const source of sources) {
         const keys = (items: any[] = []) => items.map((item) => item.key);
-        if ('configMap' in source) require(object, 'ConfigMap', source.configMap?.name, keys(source.configMap?.items), source.configMap?.optional);
+        if ('configMap' in source)
+          require(object, 'ConfigMap', source.configMap?.name, keys(source.configMap?.items), source.configMap?.optional);
         // A volume names its Secret with secretName, a projected source with name.
-        if ('secret' in source) require(object, 'Secret', source.secret?.secretName ?? source.secret?.name, keys(source.secret?.items), source.secret?.optional);
+        if ('secret' in source)
+          require(object, 'Secret', source.secret?.secretName ?? source.secret?.name, keys(source.secret?.items), source.secret?.optional);
       }
-      const providerClass = volume.csi?.driver === 'secrets-store.csi.k8s.io' ? volume.csi.volumeAttributes?.secretProviderClass : undefined;
+      const providerClass =
+        volume.csi?.driver === 'secrets-store.csi.k8s.io' ? volume.csi.volumeAttributes?.secretProviderClass : undefined;
       if (providerClass && !find(objects, 'SecretProviderClass', providerClass, object.metadata.namespace)) {
         problems.push(`${object.kind}/${object.metadata.name}: SecretProviderClass ${providerClass} does not exist`);
       }
@@ -142,9 +155,11 @@ export const checkReferences: Check = (objects) => {
     const clusterIssuer = annotations['cert-manager.io/cluster-issuer'];
     for (const secretName of tlsSecrets(edge)) {
       if (issuer) {
-        if (!find(objects, 'Issuer', issuer, edge.metadata.namespace)) problems.push(`${edge.kind}/${edge.metadata.name}: Issuer ${issuer} does not exist`);
+        if (!find(objects, 'Issuer', issuer, edge.metadata.namespace))
+          problems.push(`${edge.kind}/${edge.metadata.name}: Issuer ${issuer} does not exist`);
       } else if (clusterIssuer) {
-        if (!find(objects, 'ClusterIssuer', clusterIssuer)) problems.push(`${edge.kind}/${edge.metadata.name}: ClusterIssuer ${clusterIssuer} does not exist`);
+        if (!find(objects, 'ClusterIssuer', clusterIssuer))
+          problems.push(`${edge.kind}/${edge.metadata.name}: ClusterIssuer ${clusterIssuer} does not exist`);
       } else {
         require(edge, 'Secret', secretName, ['tls.crt', 'tls.key']);
       }
@@ -162,8 +177,12 @@ export const checkStatefulSets: Check = (objects) =>
       const service = find(objects, 'Service', set.spec.serviceName, set.metadata.namespace);
       if (!service) return [`${where}: governing Service ${set.spec.serviceName} does not exist`];
       return [
-        ...(service.spec.clusterIP === 'None' ? [] : [`${where}: governing Service ${service.metadata.name} is not headless (clusterIP: None)`]),
-        ...(selects(service.spec.selector, set.spec.template.metadata?.labels) ? [] : [`${where}: governing Service ${service.metadata.name} does not select its pods`]),
+        ...(service.spec.clusterIP === 'None'
+          ? []
+          : [`${where}: governing Service ${service.metadata.name} is not headless (clusterIP: None)`]),
+        ...(selects(service.spec.selector, set.spec.template.metadata?.labels)
+          ? []
+          : [`${where}: governing Service ${service.metadata.name} does not select its pods`]),
       ];
     });
 
@@ -227,7 +246,8 @@ export const checkHardening: Check = (objects) =>
       for (const resource of ['cpu', 'memory']) {
         const limit = container.resources?.limits?.[resource];
         if (limit === undefined) problems.push(`${c}: no ${resource} limit`);
-        else if (String(container.resources?.requests?.[resource]) !== String(limit)) problems.push(`${c}: ${resource} request is not its limit`);
+        else if (String(container.resources?.requests?.[resource]) !== String(limit))
+          problems.push(`${c}: ${resource} request is not its limit`);
       }
       if (!container.readinessProbe) problems.push(`${c}: no readiness probe`);
       if (!container.livenessProbe) problems.push(`${c}: no liveness probe`);
@@ -238,8 +258,11 @@ export const checkHardening: Check = (objects) =>
 /** The autoscaler that owns a workload's pod count, if any. */
 export function autoscalerOf(objects: K8sObject[], workload: K8sObject): K8sObject | undefined {
   return objects.find(
-    (o) => o.kind === 'HorizontalPodAutoscaler' && sameNamespace(o, workload) &&
-      o.spec.scaleTargetRef.kind === workload.kind && o.spec.scaleTargetRef.name === workload.metadata.name,
+    (o) =>
+      o.kind === 'HorizontalPodAutoscaler' &&
+      sameNamespace(o, workload) &&
+      o.spec.scaleTargetRef.kind === workload.kind &&
+      o.spec.scaleTargetRef.name === workload.metadata.name,
   );
 }
 
@@ -266,7 +289,9 @@ export const checkAvailability: Check = (objects) =>
     return [
       ...(pods < 2 ? [`${where}: fewer than 2 replicas`] : []),
       ...(budget ? [] : [`${where}: no PodDisruptionBudget selects its pods`]),
-      ...(budget && evictable(budget, pods) < 1 ? [`${where}: PodDisruptionBudget/${budget.metadata.name} blocks a node drain at ${pods} pods`] : []),
+      ...(budget && evictable(budget, pods) < 1
+        ? [`${where}: PodDisruptionBudget/${budget.metadata.name} blocks a node drain at ${pods} pods`]
+        : []),
     ];
   });
 
@@ -293,7 +318,7 @@ export const checkScripts: Check = (objects) =>
         if (!volume?.configMap) continue;
         const data = find(objects, 'ConfigMap', volume.configMap.name, object.metadata.namespace)?.data ?? {};
         const pending = [path.slice(mount.mountPath.length + 1)];
-        for (const seen = new Set<string>(); pending.length > 0; ) {
+        for (const seen = new Set<string>(); pending.length > 0;) {
           const key = pending.pop()!;
           if (seen.has(key)) continue;
           seen.add(key);
@@ -307,7 +332,6 @@ export const checkScripts: Check = (objects) =>
       return [...problems];
     }),
   );
-
 
 /**
  * The API runs with AUTH_MODE=token, and its tokens file is in a Secret volume, or a Secrets Store
@@ -326,14 +350,17 @@ export const checkAuth: Check = (objects) => {
     if (!mount) return [`${where}: no volume is mounted where AUTH_TOKENS_FILE (${file}) is`];
     const volume = deployment.spec.template.spec.volumes?.find((v: any) => v.name === mount.name);
     const providerClass = volume?.csi?.driver === 'secrets-store.csi.k8s.io' ? volume.csi.volumeAttributes?.secretProviderClass : undefined;
-    const fromStore = providerClass !== undefined && find(objects, 'SecretProviderClass', providerClass, deployment.metadata.namespace) !== undefined;
+    const fromStore =
+      providerClass !== undefined && find(objects, 'SecretProviderClass', providerClass, deployment.metadata.namespace) !== undefined;
     const problems: string[] = [];
-    if (!volume?.secret && !fromStore) problems.push(`${where}: ${file} is not in a Secret volume nor a CSI volume of an existing SecretProviderClass`);
+    if (!volume?.secret && !fromStore)
+      problems.push(`${where}: ${file} is not in a Secret volume nor a CSI volume of an existing SecretProviderClass`);
     if (!mount.readOnly) problems.push(`${where}: the tokens volume is not mounted readOnly`);
     for (const m of container.volumeMounts.filter((m: any) => m.name === mount.name && (m.subPath || m.subPathExpr))) {
       problems.push(`${where}: the tokens volume is mounted at ${m.mountPath} with subPath, so token changes never reach the pod`);
     }
-    if ((volume?.secret || fromStore) && posix.relative(mount.mountPath, file).includes('/')) problems.push(`${where}: ${file} is not a key at the top of the tokens volume`);
+    if ((volume?.secret || fromStore) && posix.relative(mount.mountPath, file).includes('/'))
+      problems.push(`${where}: ${file} is not a key at the top of the tokens volume`);
     return problems;
   });
 };
@@ -354,7 +381,11 @@ export const checkAutoscaling: Check = (objects) =>
       const cpu = (hpa.spec.metrics ?? []).some((m: any) => m.type === 'Resource' && m.resource?.name === 'cpu');
       return [
         ...(target.spec.replicas !== undefined ? [`${where}: ${kind}/${name} sets spec.replicas, which an apply would reset`] : []),
-        ...(cpu ? containers(target.spec.template.spec).filter((c) => !c.resources?.requests?.cpu).map((c) => `${where}: container ${c.name} has no CPU request`) : []),
+        ...(cpu
+          ? containers(target.spec.template.spec)
+              .filter((c) => !c.resources?.requests?.cpu)
+              .map((c) => `${where}: container ${c.name} has no CPU request`)
+          : []),
         ...((hpa.spec.minReplicas ?? 1) < 2 ? [`${where}: minReplicas below 2`] : []),
         ...(hpa.spec.maxReplicas <= (hpa.spec.minReplicas ?? 1) ? [`${where}: maxReplicas not above minReplicas`] : []),
         ...(!(hpa.spec.behavior?.scaleDown?.stabilizationWindowSeconds > 0) ? [`${where}: no scale-down stabilization window`] : []),
@@ -374,22 +405,26 @@ export const allChecks: Record<string, Check> = {
   'workloads are replicated and have a disruption budget that lets a drain through': checkAvailability,
   'scripts run from ConfigMaps exist, with what they source': checkScripts,
   'writes need a token, from a Secret or a secret store, mounted read-only without subPath': checkAuth,
-  'autoscalers own their targets\' pod count and have CPU requests to scale on': checkAutoscaling,
+  "autoscalers own their targets' pod count and have CPU requests to scale on": checkAutoscaling,
 };
 
 /** Names of the workloads whose pods a NetworkPolicy lets in to the pods of `target`. */
 export function allowedClients(objects: K8sObject[], target: K8sObject): string[] {
   const targetLabels = target.spec.template.metadata?.labels;
   const policies = objects.filter(
-    (o) => o.kind === 'NetworkPolicy' && sameNamespace(o, target) && selects(o.spec.podSelector, targetLabels) &&
+    (o) =>
+      o.kind === 'NetworkPolicy' &&
+      sameNamespace(o, target) &&
+      selects(o.spec.podSelector, targetLabels) &&
       (o.spec.policyTypes ?? ['Ingress']).includes('Ingress'),
   );
   if (policies.length === 0) return workloads(objects).map(({ object }) => object.metadata.name); // no policy: open
   const peers = policies.flatMap((p) => (p.spec.ingress ?? []).flatMap((rule: any) => rule.from ?? [{}]));
   return workloads(objects)
-    .filter(({ object, template }) =>
-      sameNamespace(object, target) &&
-      peers.some((peer: any) => !peer.namespaceSelector && !peer.ipBlock && selects(peer.podSelector ?? {}, template.metadata?.labels)),
+    .filter(
+      ({ object, template }) =>
+        sameNamespace(object, target) &&
+        peers.some((peer: any) => !peer.namespaceSelector && !peer.ipBlock && selects(peer.podSelector ?? {}, template.metadata?.labels)),
     )
     .map(({ object }) => object.metadata.name);
 }

@@ -3,14 +3,28 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../support/api.js';
-import { editKustomization, generated, get, kustomizeCopy, kustomizeRoot, overlayNames, removeScratch, render, run, type K8sObject } from './manifests.js';
+import {
+  editKustomization,
+  generated,
+  get,
+  kustomizeCopy,
+  kustomizeRoot,
+  overlayNames,
+  removeScratch,
+  render,
+  run,
+  type K8sObject,
+} from './manifests.js';
 
 afterAll(removeScratch);
 
 /** Every ConfigMap and Secret name a workload's pod template refers to. */
 const referencedNames = (workload: K8sObject): string[] =>
-  [...JSON.stringify(workload.spec.template).matchAll(/"(?:name|secretName)":"((?:frontend-config|redis-passwd|redis-scripts|fileserver-config)-\w+)"/g)]
-    .map((m) => m[1]!);
+  [
+    ...JSON.stringify(workload.spec.template).matchAll(
+      /"(?:name|secretName)":"((?:frontend-config|redis-passwd|redis-scripts|fileserver-config)-\w+)"/g,
+    ),
+  ].map((m) => m[1]!);
 
 describe('a config change in an overlay', () => {
   let before: K8sObject[];
@@ -37,7 +51,10 @@ describe('a config change in an overlay', () => {
   });
 
   it('leaves Redis and the file servers alone', () => {
-    for (const [kind, name] of [['StatefulSet', 'redis'], ['Deployment', 'fileserver']]) {
+    for (const [kind, name] of [
+      ['StatefulSet', 'redis'],
+      ['Deployment', 'fileserver'],
+    ]) {
       expect(get(after, kind!, name!)).toEqual(get(before, kind!, name!));
     }
   });
@@ -78,7 +95,10 @@ describe('the Redis password', () => {
     const after = render(prod).objects;
     const rotated = generated(after, 'Secret', 'redis-passwd').metadata.name;
     expect(rotated).not.toBe(secret.metadata.name);
-    for (const [kind, name] of [['Deployment', 'frontend'], ['StatefulSet', 'redis']]) {
+    for (const [kind, name] of [
+      ['Deployment', 'frontend'],
+      ['StatefulSet', 'redis'],
+    ]) {
       expect(referencedNames(get(after, kind!, name!)).filter((n) => n.startsWith('redis-passwd-'))).toEqual([rotated]);
     }
   });

@@ -22,7 +22,20 @@ import {
   checkServices,
   checkStatefulSets,
 } from './checks.js';
-import { containerEnv, find, generated, get, kustomizeCopy, kustomizeRoot, overlayNames, overlayWith, removeScratch, render, type K8sObject, type Rendering } from './manifests.js';
+import {
+  containerEnv,
+  find,
+  generated,
+  get,
+  kustomizeCopy,
+  kustomizeRoot,
+  overlayNames,
+  overlayWith,
+  removeScratch,
+  render,
+  type K8sObject,
+  type Rendering,
+} from './manifests.js';
 
 afterAll(removeScratch);
 
@@ -51,7 +64,7 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(check(objects())).toEqual([]);
   });
 
-  it('serves the API and the web UI through its own Gateway, over HTTPS from Let\'s Encrypt', () => {
+  it("serves the API and the web UI through its own Gateway, over HTTPS from Let's Encrypt", () => {
     const host = overlay === 'prod' ? 'journal.example.com' : 'dev.journal.example.com';
     const route = get(objects(), 'HTTPRoute', 'journal');
     expect(route.spec.parentRefs).toEqual([{ name: 'journal', sectionName: 'https' }]);
@@ -62,20 +75,33 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     ]);
     const gateway = get(objects(), 'Gateway', 'journal');
     const https = gateway.spec.listeners.find((l: any) => l.name === 'https');
-    expect(https).toMatchObject({ protocol: 'HTTPS', port: 443, hostname: host, tls: { mode: 'Terminate', certificateRefs: [{ name: 'journal-tls' }] } });
+    expect(https).toMatchObject({
+      protocol: 'HTTPS',
+      port: 443,
+      hostname: host,
+      tls: { mode: 'Terminate', certificateRefs: [{ name: 'journal-tls' }] },
+    });
     // cert-manager's Gateway support makes the certificate from this Issuer, solving HTTP-01 on
     // the Gateway's HTTP listener, where everything else is redirected to HTTPS.
     const issuer = get(objects(), 'Issuer', gateway.metadata.annotations!['cert-manager.io/issuer']!);
-    const server = overlay === 'prod' ? 'https://acme-v02.api.letsencrypt.org/directory' : 'https://acme-staging-v02.api.letsencrypt.org/directory';
+    const server =
+      overlay === 'prod' ? 'https://acme-v02.api.letsencrypt.org/directory' : 'https://acme-staging-v02.api.letsencrypt.org/directory';
     expect(issuer.spec.acme.server).toBe(server);
-    expect(issuer.spec.acme.solvers).toEqual([{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'journal', kind: 'Gateway', sectionName: 'http' }] } } }]);
+    expect(issuer.spec.acme.solvers).toEqual([
+      { http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'journal', kind: 'Gateway', sectionName: 'http' }] } } },
+    ]);
     expect(gateway.spec.listeners.find((l: any) => l.name === 'http')).toMatchObject({ protocol: 'HTTP', port: 80, hostname: host });
     const redirect = get(objects(), 'HTTPRoute', 'journal-https-redirect');
     expect(redirect.spec.parentRefs).toEqual([{ name: 'journal', sectionName: 'http' }]);
-    expect(redirect.spec.rules).toEqual([{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }]);
+    expect(redirect.spec.rules).toEqual([
+      { filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] },
+    ]);
     // Nothing assumes the retired ingress-nginx controller: not its class, namespace or annotations.
     expect(JSON.stringify(objects())).not.toMatch(/nginx\.ingress|ingress-nginx|ingressClassName":"nginx/);
-    expect(readFileSync(join(kustomizeRoot, 'overlays', overlay, 'kustomization.yaml'), 'utf8') + readFileSync(join(kustomizeRoot, 'overlays', overlay, 'edge.yaml'), 'utf8')).not.toMatch(/ingress-nginx|nginx\.ingress/);
+    expect(
+      readFileSync(join(kustomizeRoot, 'overlays', overlay, 'kustomization.yaml'), 'utf8') +
+        readFileSync(join(kustomizeRoot, 'overlays', overlay, 'edge.yaml'), 'utf8'),
+    ).not.toMatch(/ingress-nginx|nginx\.ingress/);
     // The settings file is read, not deployed; nothing is left at its placeholder.
     expect(find(objects(), 'ConfigMap', 'edge')).toBeUndefined();
     expect(JSON.stringify(objects())).not.toContain('set-by-');
@@ -110,7 +136,10 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(mount?.readOnly).toBe(true);
     const volume = deployment.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
     expect(Object.keys(get(objects(), 'Secret', volume.secret.secretName).data)).toEqual(['passwd']);
-    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080 }, { name: 'metrics', containerPort: 9464 }]);
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: 8080 },
+      { name: 'metrics', containerPort: 9464 },
+    ]);
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz/live', port: 'http' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/healthz/ready', port: 'http' });
     expect(container.startupProbe.httpGet).toBeDefined();
@@ -151,7 +180,12 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     expect(sentinel.readinessProbe.exec.command).toEqual(['sh', '/scripts/ready.sh']);
     const sentinelEnv = containerEnv(objects(), redis, sentinel);
     const serverEnv = containerEnv(objects(), redis, server);
-    expect(sentinelEnv).toMatchObject({ LISTEN_PORT: '26379', ANNOUNCE_HOST: 'redis-0.redis-write', MASTER_NAME: 'journal', DOWN_AFTER_MS: '5000' });
+    expect(sentinelEnv).toMatchObject({
+      LISTEN_PORT: '26379',
+      ANNOUNCE_HOST: 'redis-0.redis-write',
+      MASTER_NAME: 'journal',
+      DOWN_AFTER_MS: '5000',
+    });
     // The API asks the same three Sentinels, by the name they monitor.
     const api = get(objects(), 'Deployment', 'frontend');
     const apiEnv = containerEnv(objects(), api, api.spec.template.spec.containers[0]);
@@ -176,7 +210,10 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     const deployment = get(objects(), 'Deployment', 'frontend');
     const requests = deployment.spec.template.spec.containers.map((c: any) => c.resources.requests.cpu);
     const budget = get(objects(), 'PodDisruptionBudget', 'frontend');
-    expect(budget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: expect.objectContaining({ 'app.kubernetes.io/name': 'frontend' }) } });
+    expect(budget.spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: expect.objectContaining({ 'app.kubernetes.io/name': 'frontend' }) },
+    });
     if (overlay === 'dev') {
       expect(find(objects(), 'HorizontalPodAutoscaler', 'frontend')).toBeUndefined();
       expect(deployment.spec.replicas).toBe(2);
@@ -184,8 +221,14 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     }
     const hpa = get(objects(), 'HorizontalPodAutoscaler', 'frontend');
     expect(hpa.apiVersion).toBe('autoscaling/v2');
-    expect(hpa.spec).toMatchObject({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'frontend' }, minReplicas: 2, maxReplicas: 10 });
-    expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    expect(hpa.spec).toMatchObject({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'frontend' },
+      minReplicas: 2,
+      maxReplicas: 10,
+    });
+    expect(hpa.spec.metrics).toEqual([
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+    ]);
     expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
     // The autoscaler owns the count; utilization is a share of each container's CPU request.
     expect(deployment.spec.replicas).toBeUndefined();
@@ -211,12 +254,13 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
       });
     }
     expect(containerEnv(objects(), deployment, container).METRICS_PORT).toBe(String(metrics.containerPort));
-    const servicePorts = objects().filter((o) => o.kind === 'Service').flatMap((o) => o.spec.ports);
+    const servicePorts = objects()
+      .filter((o) => o.kind === 'Service')
+      .flatMap((o) => o.spec.ports);
     expect(servicePorts.filter((p: any) => p.targetPort === 'metrics' || p.targetPort === metrics.containerPort)).toEqual([]);
   });
 
-
-  it('lets only the edge\'s proxies reach the API and the web UI, and only the monitoring namespace the API\'s metrics', () => {
+  it("lets only the edge's proxies reach the API and the web UI, and only the monitoring namespace the API's metrics", () => {
     const proxies = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } };
     expect(get(objects(), 'NetworkPolicy', 'frontend').spec.ingress).toEqual([
       { from: [proxies], ports: [{ port: 'http' }] },
@@ -307,7 +351,7 @@ describe('the checks catch what they are for', () => {
     expect(checkIngresses([fromSource('Ingress', 'frontend-ingress'), fromSource('Service', 'fileserver')])).toEqual([
       'Ingress/frontend-ingress: Service fileserver has no port 8080',
     ]);
-    expect(checkIngresses(broken((o) => (o.splice(o.indexOf(get(o, 'Service', 'frontend')), 1)), withIngress))).toEqual([
+    expect(checkIngresses(broken((o) => o.splice(o.indexOf(get(o, 'Service', 'frontend')), 1), withIngress))).toEqual([
       'Ingress/journal: backend Service frontend does not exist',
     ]);
     expect(checkIngresses(broken((o) => (get(o, 'Ingress', 'journal').spec.tls[0].hosts = ['other.example.com']), withIngress))).toEqual([
@@ -342,9 +386,19 @@ describe('the checks catch what they are for', () => {
   });
 
   it("references: a missing ConfigMap, a missing Secret, the source's Secret volume, a missing Issuer", () => {
-    expect(checkReferences(broken((o) => (api(o).envFrom[0].configMapRef.name = 'frontend-settings'))))
-      .toEqual(['Deployment/frontend: ConfigMap frontend-settings does not exist']);
-    expect(checkReferences(broken((o) => o.splice(o.findIndex((x) => x.kind === 'Secret' && x.metadata.name.startsWith('redis-passwd-')), 1)))).toEqual([
+    expect(checkReferences(broken((o) => (api(o).envFrom[0].configMapRef.name = 'frontend-settings')))).toEqual([
+      'Deployment/frontend: ConfigMap frontend-settings does not exist',
+    ]);
+    expect(
+      checkReferences(
+        broken((o) =>
+          o.splice(
+            o.findIndex((x) => x.kind === 'Secret' && x.metadata.name.startsWith('redis-passwd-')),
+            1,
+          ),
+        ),
+      ),
+    ).toEqual([
       expect.stringMatching(/^Deployment\/frontend: Secret redis-passwd-\w+ does not exist$/),
       expect.stringMatching(/^StatefulSet\/redis: Secret redis-passwd-\w+ does not exist$/),
     ]);
@@ -418,9 +472,9 @@ describe('the checks catch what they are for', () => {
     expect(checkAuth(broken((o) => Object.assign(tokensMount(o), { mountPath: '/etc/journal-auth/tokens', subPath: 'tokens' })))).toEqual([
       `${where}: no volume is mounted where AUTH_TOKENS_FILE (/etc/journal-auth/tokens) is`,
     ]);
-    expect(checkAuth(broken((o) => api(o).volumeMounts.push({ ...tokensMount(o), mountPath: '/etc/journal-auth-copy', subPath: 'tokens' })))).toEqual([
-      `${where}: the tokens volume is mounted at /etc/journal-auth-copy with subPath, so token changes never reach the pod`,
-    ]);
+    expect(
+      checkAuth(broken((o) => api(o).volumeMounts.push({ ...tokensMount(o), mountPath: '/etc/journal-auth-copy', subPath: 'tokens' }))),
+    ).toEqual([`${where}: the tokens volume is mounted at /etc/journal-auth-copy with subPath, so token changes never reach the pod`]);
     expect(checkAuth(broken((o) => (tokensMount(o).readOnly = false)))).toEqual([`${where}: the tokens volume is not mounted readOnly`]);
   });
 
@@ -441,9 +495,9 @@ describe('the checks catch what they are for', () => {
     expect(checkAvailability(broken((o) => (budget(o, 'frontend').maxUnavailable = 0)))).toEqual([
       'Deployment/frontend: PodDisruptionBudget/frontend blocks a node drain at 2 pods',
     ]);
-    expect(checkAvailability(broken((o) => Object.assign(budget(o, 'fileserver'), { maxUnavailable: undefined, minAvailable: '100%' })))).toEqual([
-      'Deployment/fileserver: PodDisruptionBudget/fileserver blocks a node drain at 2 pods',
-    ]);
+    expect(
+      checkAvailability(broken((o) => Object.assign(budget(o, 'fileserver'), { maxUnavailable: undefined, minAvailable: '100%' }))),
+    ).toEqual(['Deployment/fileserver: PodDisruptionBudget/fileserver blocks a node drain at 2 pods']);
   });
 
   it('autoscaling: a replica count that fights the autoscaler, no CPU request, no scale-down window, bounds', () => {
@@ -475,7 +529,9 @@ describe('the checks catch what they are for', () => {
     const redis = (o: K8sObject[]) => get(o, 'StatefulSet', 'redis');
     const noPolicy = broken((o) => o.splice(o.indexOf(get(o, 'NetworkPolicy', 'redis')), 1));
     expect(allowedClients(noPolicy, redis(noPolicy))).toContain('fileserver');
-    const rewritten = broken((o) => (get(o, 'NetworkPolicy', 'redis').spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/name'] = 'redis'));
+    const rewritten = broken(
+      (o) => (get(o, 'NetworkPolicy', 'redis').spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/name'] = 'redis'),
+    );
     expect(allowedClients(rewritten, redis(rewritten))).toEqual(['redis']);
     expect(find(renderings.prod!.objects, 'NetworkPolicy', 'redis')).toBeDefined();
   });

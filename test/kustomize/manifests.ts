@@ -64,9 +64,12 @@ const isSecretSource = (path: string) => /(^|\/)(external-secrets|secrets-store-
 export function overlayWith(overlay: string, components: string[], settings: Record<string, string> = {}): string {
   const dir = join(kustomizeCopy(), 'overlays', overlay);
   editKustomization(dir, (k) => {
-    const kept = (k.components ?? []).filter((c: string) => !(components.some(isEdge) && isEdge(c)) && !components.includes(c.replace('../../components/', '')));
+    const kept = (k.components ?? []).filter(
+      (c: string) => !(components.some(isEdge) && isEdge(c)) && !components.includes(c.replace('../../components/', '')),
+    );
     k.components = [...kept, ...components.map((name) => `../../components/${name}`)];
-    if (components.some(isSecretSource)) k.secretGenerator = k.secretGenerator.filter((g: any) => !['redis-passwd', 'journal-auth-tokens'].includes(g.name));
+    if (components.some(isSecretSource))
+      k.secretGenerator = k.secretGenerator.filter((g: any) => !['redis-passwd', 'journal-auth-tokens'].includes(g.name));
   });
   const edgeFile = join(dir, 'edge.yaml');
   const edge = parse(readFileSync(edgeFile, 'utf8'));
@@ -122,9 +125,7 @@ export const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Replica
 
 /** Objects that run pods, with their pod template. */
 export function workloads(objects: K8sObject[]): { object: K8sObject; template: any }[] {
-  return objects
-    .filter((o) => workloadKinds.includes(o.kind))
-    .map((object) => ({ object, template: object.spec?.template ?? {} }));
+  return objects.filter((o) => workloadKinds.includes(o.kind)).map((object) => ({ object, template: object.spec?.template ?? {} }));
 }
 
 /** All containers of a pod spec, init and ephemeral ones included. */
@@ -135,19 +136,23 @@ export function containers(podSpec: any): any[] {
 /** Label-selector semantics (matchLabels and matchExpressions, or a plain map as in Services). */
 export function selects(selector: any, labels: Record<string, string> = {}): boolean {
   if (!selector) return false;
-  const matchLabels: Record<string, string> =
-    selector.matchLabels || selector.matchExpressions ? (selector.matchLabels ?? {}) : selector;
+  const matchLabels: Record<string, string> = selector.matchLabels || selector.matchExpressions ? (selector.matchLabels ?? {}) : selector;
   const expressions: any[] = selector.matchExpressions ?? [];
   if (Object.keys(matchLabels).length === 0 && expressions.length === 0) return true;
   return (
     Object.entries(matchLabels).every(([key, value]) => labels[key] === value) &&
     expressions.every(({ key, operator, values = [] }) => {
       switch (operator) {
-        case 'In': return values.includes(labels[key]);
-        case 'NotIn': return !values.includes(labels[key]);
-        case 'Exists': return key in labels;
-        case 'DoesNotExist': return !(key in labels);
-        default: return false;
+        case 'In':
+          return values.includes(labels[key]);
+        case 'NotIn':
+          return !values.includes(labels[key]);
+        case 'Exists':
+          return key in labels;
+        case 'DoesNotExist':
+          return !(key in labels);
+        default:
+          return false;
       }
     })
   );
@@ -163,7 +168,12 @@ export function sameNamespace(a: K8sObject, b: K8sObject): boolean {
  * pod's name (fieldRef metadata.name: `podName`, by default the first pod of a StatefulSet).
  * Anything else (other fieldRefs...) is not used here: it throws.
  */
-export function containerEnv(objects: K8sObject[], owner: K8sObject, container: any, podName = `${owner.metadata.name}-0`): Record<string, string> {
+export function containerEnv(
+  objects: K8sObject[],
+  owner: K8sObject,
+  container: any,
+  podName = `${owner.metadata.name}-0`,
+): Record<string, string> {
   const lookup = (kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> => {
     const source = find(objects, kind, name, owner.metadata.namespace);
     if (!source) throw new Error(`${owner.kind}/${owner.metadata.name}: ${kind} ${name} does not exist`);
@@ -177,7 +187,8 @@ export function containerEnv(objects: K8sObject[], owner: K8sObject, container: 
   }
   for (const { name, value, valueFrom } of container.env ?? []) {
     if (value !== undefined) env[name] = String(value).replace(/\$\((\w+)\)/g, (ref, variable: string) => env[variable] ?? ref);
-    else if (valueFrom?.configMapKeyRef) env[name] = required(lookup('ConfigMap', valueFrom.configMapKeyRef.name), valueFrom.configMapKeyRef.key);
+    else if (valueFrom?.configMapKeyRef)
+      env[name] = required(lookup('ConfigMap', valueFrom.configMapKeyRef.name), valueFrom.configMapKeyRef.key);
     else if (valueFrom?.secretKeyRef) env[name] = required(lookup('Secret', valueFrom.secretKeyRef.name), valueFrom.secretKeyRef.key);
     else if (valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[name] = podName;
     else throw new Error(`env ${name}: unsupported source ${JSON.stringify(valueFrom)}`);

@@ -37,7 +37,14 @@ const password = () => Buffer.from(generated(objects, 'Secret', 'redis-passwd').
 
 /** One short-lived connection, as a client of the pod would make. */
 async function redis<T>(port: number, auth: string, use: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ host: '127.0.0.1', port, password: auth, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    password: auth,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -91,7 +98,8 @@ describe('the Redis StatefulSet, run from its rendered launch script', () => {
       const process = runCommand(command, podEnv(name, local, port, ports));
       pods.push({ name, port, local, process });
       await waitFor(`${name} to answer\n${process.output()}`, async () =>
-        (await redis(port, password(), (c) => c.ping())) === 'PONG' ? true : undefined);
+        (await redis(port, password(), (c) => c.ping())) === 'PONG' ? true : undefined,
+      );
     }
   }, 20_000);
 
@@ -102,14 +110,19 @@ describe('the Redis StatefulSet, run from its rendered launch script', () => {
   it('makes redis-0 the primary and redis-1 its replica, authenticated with the Secret', async () => {
     const [primary, replica] = pods;
     // Redis waits repl-diskless-sync-delay (5 s) before the first full sync.
-    await waitFor('the replica to sync', async () => {
-      const info = await redis(replica!.port, password(), (c) => c.info('replication'));
-      return info.includes('role:slave') && info.includes('master_link_status:up') ? true : undefined;
-    }, 15_000);
+    await waitFor(
+      'the replica to sync',
+      async () => {
+        const info = await redis(replica!.port, password(), (c) => c.info('replication'));
+        return info.includes('role:slave') && info.includes('master_link_status:up') ? true : undefined;
+      },
+      15_000,
+    );
     expect(await redis(primary!.port, password(), (c) => c.info('replication'))).toContain('role:master');
     await redis(primary!.port, password(), (c) => c.set('journal:probe', 'replicated'));
     await waitFor('the write to reach the replica', async () =>
-      (await redis(replica!.port, password(), (c) => c.get('journal:probe'))) === 'replicated' ? true : undefined);
+      (await redis(replica!.port, password(), (c) => c.get('journal:probe'))) === 'replicated' ? true : undefined,
+    );
   }, 20_000);
 
   it('refuses clients without the password', async () => {
@@ -129,7 +142,12 @@ describe('the Redis StatefulSet, run from its rendered launch script', () => {
   it('passes its readiness probe, which fails with a wrong password', async () => {
     const probe = container().readinessProbe.exec.command;
     for (const pod of pods) {
-      const env = podEnv(pod.name, pod.local, pod.port, pods.map((p) => p.port));
+      const env = podEnv(
+        pod.name,
+        pod.local,
+        pod.port,
+        pods.map((p) => p.port),
+      );
       const command = probe.map((arg: string) => pod.local.arg(arg));
       expect(await exitCode(command, env)).toBe(0);
       const wrong = join(pod.local.root, 'wrong-passwd');
@@ -147,7 +165,11 @@ describe('the Redis StatefulSet, run from its rendered launch script', () => {
     it('gets ready, writes through redis-0 and pages by the ConfigMap', async () => {
       expect(existsSync(join(repoRoot, 'dist/main.js'))).toBe(true); // npm run build
       const [primary, replica] = pods;
-      const { api: started, env, writeHeaders } = await startDeployedApi(objects, (env) => ({
+      const {
+        api: started,
+        env,
+        writeHeaders,
+      } = await startDeployedApi(objects, (env) => ({
         REDIS_WRITE_URL: relocate(env.REDIS_WRITE_URL!, 'redis-0.redis-write:6379', primary!.port),
         REDIS_READ_URL: relocate(env.REDIS_READ_URL!, 'redis:6379', replica!.port),
       }));
@@ -164,7 +186,9 @@ describe('the Redis StatefulSet, run from its rendered launch script', () => {
       // What Prometheus scrapes (the PodMonitor's port).
       const scrape = await fetch(started.metricsUrl);
       expect(scrape.status).toBe(200);
-      expect(await scrape.text()).toMatch(/^journal_http_request_duration_seconds_count\{method="POST",route="\/api\/entries",status="201"\} 1$/m);
+      expect(await scrape.text()).toMatch(
+        /^journal_http_request_duration_seconds_count\{method="POST",route="\/api\/entries",status="201"\} 1$/m,
+      );
     }, 30_000);
   });
 });
@@ -189,13 +213,19 @@ describe('the file server Deployment, run as real NGINX with its rendered server
     let server = readFileSync(conf, 'utf8');
     server = replaceOnce(server, /^(\s*)listen 8080;/m, `$1listen 127.0.0.1:${port};`);
     server = replaceOnce(server, /^(\s*)root \/usr\/share\/nginx\/html;/m, `$1root ${html};`);
-    server = replaceOnce(server, /^(\s*)include \/etc\/nginx\/conf\.d\/server-rules\.inc;/m, `$1include ${local.path('/etc/nginx/conf.d/server-rules.inc')};`);
+    server = replaceOnce(
+      server,
+      /^(\s*)include \/etc\/nginx\/conf\.d\/server-rules\.inc;/m,
+      `$1include ${local.path('/etc/nginx/conf.d/server-rules.inc')};`,
+    );
     writeFileSync(conf, server);
 
     // The unprivileged image's nginx.conf, reduced: temp files and the pid file in /tmp.
     const tmp = local.path('/tmp');
     const main = join(tmp, 'nginx.conf');
-    writeFileSync(main, `
+    writeFileSync(
+      main,
+      `
       pid ${tmp}/nginx.pid;
       error_log stderr;
       events {}
@@ -209,7 +239,8 @@ describe('the file server Deployment, run as real NGINX with its rendered server
         uwsgi_temp_path ${tmp}/uwsgi_temp;
         scgi_temp_path ${tmp}/scgi_temp;
         include ${local.path('/etc/nginx/conf.d')}/*.conf;
-      }`);
+      }`,
+    );
     nginx = runCommand(['/usr/sbin/nginx', '-e', 'stderr', '-p', tmp, '-c', main, '-g', 'daemon off;'], {});
     const response = await waitFor(`NGINX to answer\n${nginx.output()}`, async () => fetch(`http://127.0.0.1:${port}/`));
     expect(response.status).toBe(200);

@@ -37,9 +37,16 @@ interface Attribute {
 const registry = models as unknown as Record<string, { attributeTypeMap?: Attribute[] } | undefined>;
 
 const fromCrd = (file: string) => {
-  const validate = new Ajv({ strict: false, allErrors: true }).compile(closed(JSON.parse(readFileSync(join(import.meta.dirname, 'crds', file), 'utf8'))));
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(
+    closed(JSON.parse(readFileSync(join(import.meta.dirname, 'crds', file), 'utf8'))),
+  );
   return (object: K8sObject) => {
-    if (!validate(object)) throw new Error(validate.errors!.map((e) => `data${e.instancePath} ${e.message}${e.params.additionalProperty ? ` (${e.params.additionalProperty})` : ''}`).join(', '));
+    if (!validate(object))
+      throw new Error(
+        validate
+          .errors!.map((e) => `data${e.instancePath} ${e.message}${e.params.additionalProperty ? ` (${e.params.additionalProperty})` : ''}`)
+          .join(', '),
+      );
   };
 };
 
@@ -79,10 +86,15 @@ function unknownFields(object: K8sObject, validate: (data: unknown) => void): st
     }
   };
   const visit = (value: unknown, path: (string | number)[]) => {
-    const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : isObject(value) ? Object.entries(value) : [];
+    const entries: [string | number, unknown][] = Array.isArray(value)
+      ? value.map((v, i) => [i, v])
+      : isObject(value)
+        ? Object.entries(value)
+        : [];
     for (const [key, item] of entries) {
       const at = [...path, key];
-      if (typeof key === 'string' && !fails(replaced(object, at, typeof item === 'boolean' ? 'probe' : true))) unknown.push(`data/${at.join('/')}`);
+      if (typeof key === 'string' && !fails(replaced(object, at, typeof item === 'boolean' ? 'probe' : true)))
+        unknown.push(`data/${at.join('/')}`);
       else visit(item, at);
     }
   };
@@ -102,8 +114,14 @@ function replaced(object: unknown, path: (string | number)[], value: unknown): u
 /** A CRD's structural schema with unknown fields refused, as the API server's strict field validation does. */
 function closed(schema: any): any {
   if (!isObject(schema)) return schema;
-  const copy: any = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, closed(v)])) : closed(value)]));
-  if (copy.properties && copy.additionalProperties === undefined && !copy['x-kubernetes-preserve-unknown-fields']) copy.additionalProperties = false;
+  const copy: any = Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => [
+      key,
+      key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, closed(v)])) : closed(value),
+    ]),
+  );
+  if (copy.properties && copy.additionalProperties === undefined && !copy['x-kubernetes-preserve-unknown-fields'])
+    copy.additionalProperties = false;
   return copy;
 }
 

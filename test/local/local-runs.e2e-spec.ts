@@ -25,7 +25,10 @@ function listening(host: string, port: number): Promise<boolean> {
       socket.destroy();
       resolve(accepted);
     };
-    socket.once('connect', () => answer(true)).once('error', () => answer(false)).setTimeout(1000, () => answer(false));
+    socket
+      .once('connect', () => answer(true))
+      .once('error', () => answer(false))
+      .setTimeout(1000, () => answer(false));
   });
 }
 
@@ -119,10 +122,14 @@ describe('bin/up in a clone that only its owner may enter', () => {
 
   it('serves the UI and the API through NGINX, the API on loopback only; Ctrl-C stops everything', async () => {
     const run = up();
-    await waitFor(`bin/up to be up:\n${run.output}`, async () => {
-      if (run.child.exitCode !== null) throw new GaveUp(`bin/up exited with ${run.child.exitCode}:\n${run.output}`);
-      return run.output.includes('the journal is up') ? true : undefined;
-    }, 90_000);
+    await waitFor(
+      `bin/up to be up:\n${run.output}`,
+      async () => {
+        if (run.child.exitCode !== null) throw new GaveUp(`bin/up exited with ${run.child.exitCode}:\n${run.output}`);
+        return run.output.includes('the journal is up') ? true : undefined;
+      },
+      90_000,
+    );
 
     const page = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/`);
     expect(page.status).toBe(200);
@@ -130,7 +137,9 @@ describe('bin/up in a clone that only its owner may enter', () => {
     // Writes need a token (AUTH_MODE=token): the one bin/up made on its first run, in .run/.
     const token = readFileSync(join(clone, '.run/auth-token'), 'utf8');
     expect((await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'POST', '/api/entries', { text: 'anonymous' })).status).toBe(401);
-    expect((await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'POST', '/api/entries', { text: 'from a private clone' }, bearer(token))).status).toBe(201);
+    expect(
+      (await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'POST', '/api/entries', { text: 'from a private clone' }, bearer(token))).status,
+    ).toBe(201);
     expect(run.output).not.toMatch(/AUTH_MODE is not set/);
 
     // The printed link signs a browser in; the token leaves the address bar at once.

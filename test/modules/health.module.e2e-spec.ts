@@ -43,10 +43,12 @@ afterAll(async () => {
 
 /** The 503 problem a check fails with, as the API sends it. */
 async function failure(check: () => Promise<unknown>) {
-  const error = await Promise.resolve().then(check).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const error = await Promise.resolve()
+    .then(check)
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   expect(error).toBeInstanceOf(ProblemException);
   return (error as ProblemException).toProblem();
 }

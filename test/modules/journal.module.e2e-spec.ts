@@ -26,7 +26,10 @@ let journal: JournalService;
 
 beforeAll(async () => {
   redis = await startRedisPair();
-  const module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule.forRoot(JOURNAL_SCRIPTS)], providers: [JournalService, JournalStore, ReplicaAcks] })
+  const module = await Test.createTestingModule({
+    imports: [AppConfigModule, RedisModule.forRoot(JOURNAL_SCRIPTS)],
+    providers: [JournalService, JournalStore, ReplicaAcks],
+  })
     .overrideProvider(redisConfig.KEY)
     .useValue({ writer: redis.primary.url, reader: redis.replica.url, passwordFile: '(test)', password: redis.password, minReplicaAcks: 1 })
     .overrideProvider(serverConfig.KEY)

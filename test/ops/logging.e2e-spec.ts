@@ -21,7 +21,10 @@ beforeAll(() => {
 });
 
 const lines = (process: ApiProcess): LogLine[] =>
-  process.output.trim().split('\n').map((line) => JSON.parse(line) as LogLine);
+  process.output
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as LogLine);
 
 /** The request's log line, written once the response has gone out. */
 const logOf = (process: ApiProcess, requestId: string): Promise<LogLine[]> =>
@@ -63,7 +66,10 @@ describe('request logs', () => {
   });
 
   it('carry the request id on problem responses too, and log 4xx at info', async () => {
-    const reply = await call(api.url, 'POST', '/api/entries', '{"text": ', { 'x-request-id': 'bad-json-1', 'content-type': 'application/json' });
+    const reply = await call(api.url, 'POST', '/api/entries', '{"text": ', {
+      'x-request-id': 'bad-json-1',
+      'content-type': 'application/json',
+    });
     expectProblem(reply, 400);
     expect(reply.headers.get('x-request-id')).toBe('bad-json-1');
     expect((await logOf(api, 'bad-json-1'))[0]).toMatchObject({ level: 'info', status: 400, route: '/api/entries' });
@@ -74,7 +80,11 @@ describe('request logs', () => {
     await call(api.url, 'POST', '/api/entries', { text: secret }, { 'x-request-id': 'secret-1' });
     await call(api.url, 'POST', '/api/entries', { text: secret, extra: secret }, { 'x-request-id': 'secret-2' });
     await call(api.url, 'POST', '/api/entries', `{"text":"${secret}"`, { 'x-request-id': 'secret-3' });
-    await call(api.url, 'GET', '/api/entries/1', undefined, { 'x-request-id': 'secret-4', authorization: `Bearer ${secret}`, cookie: `s=${secret}` });
+    await call(api.url, 'GET', '/api/entries/1', undefined, {
+      'x-request-id': 'secret-4',
+      authorization: `Bearer ${secret}`,
+      cookie: `s=${secret}`,
+    });
     for (const id of ['secret-1', 'secret-2', 'secret-3', 'secret-4']) await logOf(api, id);
     expect(api.output).not.toContain(secret);
     expect(api.output).not.toContain(redis.password);
@@ -101,7 +111,9 @@ describe('request logs', () => {
 
 describe('Nest and start-up logs', () => {
   it('are JSON lines too, with the Nest context', () => {
-    expect(lines(api)).toContainEqual(expect.objectContaining({ level: 'info', context: 'NestApplication', msg: 'Nest application successfully started' }));
+    expect(lines(api)).toContainEqual(
+      expect.objectContaining({ level: 'info', context: 'NestApplication', msg: 'Nest application successfully started' }),
+    );
   });
 });
 

@@ -25,10 +25,14 @@ async function growth(samples: [string, Record<string, string>][], action: () =>
   await action();
   let after = '';
   const deltas = () => samples.map(([name, labels]) => sample(after, name, labels) - sample(before, name, labels));
-  await waitFor('the metrics to be recorded', async () => {
-    after = await scrape(api.metricsUrl);
-    return deltas().every((delta, i) => delta >= (expected?.[i] ?? 0)) ? true : undefined;
-  }, 3000).catch(() => undefined);
+  await waitFor(
+    'the metrics to be recorded',
+    async () => {
+      after = await scrape(api.metricsUrl);
+      return deltas().every((delta, i) => delta >= (expected?.[i] ?? 0)) ? true : undefined;
+    },
+    3000,
+  ).catch(() => undefined);
   return deltas();
 }
 
@@ -50,7 +54,13 @@ describe('the metrics endpoint', () => {
 
   it('exports the process and Node.js metrics under their standard names', async () => {
     const text = await scrape(api.metricsUrl);
-    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds_count']) {
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_gc_duration_seconds_count',
+    ]) {
       expect(text).toMatch(new RegExp(`^${name}(\\{[^}]*\\})? \\d`, 'm'));
     }
   });
@@ -78,7 +88,14 @@ describe('HTTP metrics', () => {
       },
       [2, 2, 3, 1, 2, 1],
     );
-    expect({ created, found, missing, deleted, unmatched, badPage }).toEqual({ created: 2, found: 2, missing: 3, deleted: 1, unmatched: 2, badPage: 1 });
+    expect({ created, found, missing, deleted, unmatched, badPage }).toEqual({
+      created: 2,
+      found: 2,
+      missing: 3,
+      deleted: 1,
+      unmatched: 2,
+      badPage: 1,
+    });
   });
 
   it('time requests into the histogram buckets', async () => {
@@ -123,19 +140,28 @@ describe('Redis metrics', () => {
   it('count failed commands by client, and keep counting once Redis is back', async () => {
     await redis.primary.stop();
     try {
-      const [writerErrors] = await growth([[REDIS_ERRORS, { client: 'writer' }]], async () => {
-        const reply = await call(api.url, 'POST', '/api/entries', { text: 'lost?' });
-        expectProblem(reply, 503);
-      }, [1]);
+      const [writerErrors] = await growth(
+        [[REDIS_ERRORS, { client: 'writer' }]],
+        async () => {
+          const reply = await call(api.url, 'POST', '/api/entries', { text: 'lost?' });
+          expectProblem(reply, 503);
+        },
+        [1],
+      );
       expect(writerErrors).toBeGreaterThanOrEqual(1);
     } finally {
       await redis.primary.start();
     }
     await waitFor('writes to work again', async () =>
-      (await call(api.url, 'POST', '/api/entries', { text: 'back' })).status === 201 ? true : undefined);
-    const [writes] = await growth([[REDIS, { client: 'writer', command: 'evalsha' }]], async () => {
-      expect((await call(api.url, 'POST', '/api/entries', { text: 'counted' })).status).toBe(201);
-    }, [1]);
+      (await call(api.url, 'POST', '/api/entries', { text: 'back' })).status === 201 ? true : undefined,
+    );
+    const [writes] = await growth(
+      [[REDIS, { client: 'writer', command: 'evalsha' }]],
+      async () => {
+        expect((await call(api.url, 'POST', '/api/entries', { text: 'counted' })).status).toBe(201);
+      },
+      [1],
+    );
     expect(writes).toBe(1);
   });
 });

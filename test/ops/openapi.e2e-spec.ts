@@ -33,7 +33,10 @@ let api: ApiProcess;
 let limitedApi: ApiProcess; // RATE_LIMIT_WRITES_PER_MINUTE=1, AUTH_FAILURES_PER_MINUTE=2
 const alice = newToken();
 const bob = newToken();
-const auth = tokenAuth([['alice', alice], ['bob', bob]]);
+const auth = tokenAuth([
+  ['alice', alice],
+  ['bob', bob],
+]);
 let openApi: OpenApi;
 let ajv: Ajv;
 /** "METHOD /template STATUS" of every answer the scenarios got. */
@@ -57,7 +60,8 @@ afterAll(() => auth.volume.remove());
 
 /** Both APIs count failed sign-ins from 127.0.0.1 in the same Redis: each test starts with none. */
 async function forgetFailures(): Promise<void> {
-  for (const key of (await redis.primary.command('KEYS', 'journal:rate:auth-failures:*')) as string[]) await redis.primary.command('DEL', key);
+  for (const key of (await redis.primary.command('KEYS', 'journal:rate:auth-failures:*')) as string[])
+    await redis.primary.command('DEL', key);
 }
 
 const pointer = (...parts: string[]) => parts.map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
@@ -77,7 +81,8 @@ async function exercise(method: string, path: string, body?: unknown, headers?: 
     if (!documented.content[type!]) throw new Error(`${key}: content type ${type} is not documented`);
     const schemaRef = `openapi.json#/${pointer('paths', template, method.toLowerCase(), 'responses', String(reply.status), 'content', type!, 'schema')}`;
     const validate = ajv.getSchema(schemaRef)!;
-    if (!validate(reply.body)) throw new Error(`${key}: the body does not match its schema: ${ajv.errorsText(validate.errors)}\n${reply.text}`);
+    if (!validate(reply.body))
+      throw new Error(`${key}: the body does not match its schema: ${ajv.errorsText(validate.errors)}\n${reply.text}`);
   } else {
     if (reply.text !== '') throw new Error(`${key}: documented without a body, got ${reply.text}`);
   }
@@ -109,7 +114,7 @@ describe('/api/entries', () => {
     expect((await exercise('POST', '/api/entries', 'hello', { 'content-type': 'text/plain', ...bearer(alice) })).status).toBe(415);
   });
 
-  it('writes need a token: 401 without one or with an unknown one, 400 for a malformed header, 403 for another writer\'s entry', async () => {
+  it("writes need a token: 401 without one or with an unknown one, 400 for a malformed header, 403 for another writer's entry", async () => {
     const { body } = await exercise('POST', '/api/entries', { text: 'alice wrote this' });
     expect(body.author).toBe('alice');
     for (const headers of [{}, bearer(newToken())]) {
@@ -158,17 +163,28 @@ describe('/api/entries', () => {
     const key = `openapi-${Date.now()}`;
     const first = await exercise('POST', '/api/entries', { text: 'keyed' }, { ...bearer(alice), 'idempotency-key': key });
     expect(first.status).toBe(201);
-    expect((await exercise('POST', '/api/entries', { text: 'keyed' }, { ...bearer(alice), 'idempotency-key': key })).body).toEqual(first.body);
-    expect((await exercise('POST', '/api/entries', { text: 'not the same' }, { ...bearer(alice), 'idempotency-key': key })).status).toBe(422);
-    expect((await exercise('POST', '/api/entries', { text: 'keyed' }, { ...bearer(alice), 'idempotency-key': 'with space' })).status).toBe(400);
+    expect((await exercise('POST', '/api/entries', { text: 'keyed' }, { ...bearer(alice), 'idempotency-key': key })).body).toEqual(
+      first.body,
+    );
+    expect((await exercise('POST', '/api/entries', { text: 'not the same' }, { ...bearer(alice), 'idempotency-key': key })).status).toBe(
+      422,
+    );
+    expect((await exercise('POST', '/api/entries', { text: 'keyed' }, { ...bearer(alice), 'idempotency-key': 'with space' })).status).toBe(
+      400,
+    );
     // A hung replica holds the first request in its WAIT; the same key meanwhile is in flight.
     const inFlight = `openapi-in-flight-${Date.now()}`;
     redis.replica.pause();
     try {
       const waiting = exercise('POST', '/api/entries', { text: 'slow' }, { ...bearer(alice), 'idempotency-key': inFlight });
-      await waitFor('the first request to be stored', async () =>
-        (await redis.primary.command('EXISTS', `journal:idempotency-in-flight:alice:${inFlight}`)) === 1 ? true : undefined, 2000);
-      expect((await exercise('POST', '/api/entries', { text: 'slow' }, { ...bearer(alice), 'idempotency-key': inFlight })).status).toBe(409);
+      await waitFor(
+        'the first request to be stored',
+        async () => ((await redis.primary.command('EXISTS', `journal:idempotency-in-flight:alice:${inFlight}`)) === 1 ? true : undefined),
+        2000,
+      );
+      expect((await exercise('POST', '/api/entries', { text: 'slow' }, { ...bearer(alice), 'idempotency-key': inFlight })).status).toBe(
+        409,
+      );
       expect((await waiting).status).toBe(503);
       expect((await exercise('DELETE', `/api/entries/${first.body.id}`)).status).toBe(503);
     } finally {
@@ -240,10 +256,17 @@ describe('the docs page', () => {
       });
       await page.goto(`${api.url}/api/docs`);
       await page.locator('.opblock').first().waitFor();
-      const shown = await page.locator('.opblock-summary').evaluateAll((blocks) =>
-        blocks.map((block) => `${block.querySelector('.opblock-summary-method')!.textContent} ${block.querySelector('.opblock-summary-path')!.textContent!.replace(/\u200b/g, '')}`),
+      const shown = await page
+        .locator('.opblock-summary')
+        .evaluateAll((blocks) =>
+          blocks.map(
+            (block) =>
+              `${block.querySelector('.opblock-summary-method')!.textContent} ${block.querySelector('.opblock-summary-path')!.textContent!.replace(/\u200b/g, '')}`,
+          ),
+        );
+      const documented = Object.entries(openApi.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
       );
-      const documented = Object.entries(openApi.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
       expect(shown.sort()).toEqual(documented.sort());
 
       // "Try it out" calls the API from the page: connect-src must allow it.
@@ -282,7 +305,9 @@ describe('with Redis down', () => {
 describe('the document', () => {
   it('lists exactly the statuses the scenarios above met, for every operation', () => {
     const documented = Object.entries(openApi.paths).flatMap(([path, operations]) =>
-      Object.entries(operations).flatMap(([method, { responses }]) => Object.keys(responses).map((status) => `${method.toUpperCase()} ${path} ${status}`)),
+      Object.entries(operations).flatMap(([method, { responses }]) =>
+        Object.keys(responses).map((status) => `${method.toUpperCase()} ${path} ${status}`),
+      ),
     );
     expect([...met].sort()).toEqual(documented.sort());
   });
@@ -301,8 +326,14 @@ describe('the document', () => {
   });
 
   it('names its schemas', () => {
-    expect(Object.keys(openApi.components.schemas).sort()).toEqual(
-      ['AuthStatus', 'Entry', 'EntryPage', 'HealthProblem', 'HealthReport', 'NewEntry', 'Problem'],
-    );
+    expect(Object.keys(openApi.components.schemas).sort()).toEqual([
+      'AuthStatus',
+      'Entry',
+      'EntryPage',
+      'HealthProblem',
+      'HealthReport',
+      'NewEntry',
+      'Problem',
+    ]);
   });
 });

@@ -88,7 +88,14 @@ describe('with RATE_LIMIT_WRITES_PER_MINUTE set', () => {
     expect(await statuses(LIMIT - 1, () => post(podA, 'spend the budget'))).toEqual(Array(LIMIT - 1).fill(201));
     expectRateLimited(await post(podA, 'spent'));
     for (let round = 0; round < LIMIT + 2; round++) {
-      for (const path of ['/api/entries', '/api/entries?page=2', `/api/entries/${entry.id}`, '/healthz/live', '/healthz/ready', '/healthz']) {
+      for (const path of [
+        '/api/entries',
+        '/api/entries?page=2',
+        `/api/entries/${entry.id}`,
+        '/healthz/live',
+        '/healthz/ready',
+        '/healthz',
+      ]) {
         expect([path, (await call(podA.url, 'GET', path)).status]).toEqual([path, 200]);
       }
       expect((await fetch(podA.metricsUrl)).status).toBe(200);
@@ -123,7 +130,9 @@ describe('without RATE_LIMIT_WRITES_PER_MINUTE', () => {
   it('limits nothing and never touches Redis for it', async () => {
     const created = await Promise.all(Array.from({ length: 4 * LIMIT }, (_, i) => post(unlimited, `unlimited ${i}`)));
     expect(created.map((r) => r.status)).toEqual(Array(4 * LIMIT).fill(201));
-    expect(await statuses(2 * LIMIT, (i) => call(unlimited.url, 'DELETE', `/api/entries/${created[i]!.body.id}`))).toEqual(Array(2 * LIMIT).fill(204));
+    expect(await statuses(2 * LIMIT, (i) => call(unlimited.url, 'DELETE', `/api/entries/${created[i]!.body.id}`))).toEqual(
+      Array(2 * LIMIT).fill(204),
+    );
     expect(await rateKeys()).toEqual([]);
   });
 });

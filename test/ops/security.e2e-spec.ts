@@ -20,12 +20,11 @@ beforeAll(async () => {
   ({ redis, api } = journal);
   const port = await freePort();
   otherOrigin = `http://127.0.0.1:${port}`;
-  otherSite = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>other site</title>'));
+  otherSite = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>other site</title>'),
+  );
   await new Promise<void>((resolve) => otherSite.listen(port, '127.0.0.1', resolve));
-  [corsApi, browser] = await Promise.all([
-    journal.startApi({ CORS_ORIGINS: `https://journal.example,${otherOrigin}` }),
-    launchChromium(),
-  ]);
+  [corsApi, browser] = await Promise.all([journal.startApi({ CORS_ORIGINS: `https://journal.example,${otherOrigin}` }), launchChromium()]);
 }, 60_000);
 
 afterAll(async () => {
@@ -118,7 +117,11 @@ describe('CORS', () => {
 
 describe('CORS_ORIGINS', () => {
   it('refuses to start, in one line, on an origin with a path', async () => {
-    const refused = await ApiProcess.spawn({ ...redisEnv(redis), PORT: String(await freePort()), CORS_ORIGINS: 'https://journal.example/app' });
+    const refused = await ApiProcess.spawn({
+      ...redisEnv(redis),
+      PORT: String(await freePort()),
+      CORS_ORIGINS: 'https://journal.example/app',
+    });
     expect(await refused.exited).toBe(1);
     expect(refused.output.trim()).toBe(
       'Invalid configuration: CORS_ORIGINS: must be a comma-separated list of origins like https://journal.example (no path, no trailing slash), got "https://journal.example/app"',

@@ -88,7 +88,9 @@ export class ApiProcess {
     const child = spawn(process.execPath, [options.main ?? 'dist/main.js'], {
       cwd: options.cwd ?? repoRoot,
       env: Object.fromEntries(
-        Object.entries({ ...inherited, AUTH_MODE: 'off', ...env, PORT: String(port), METRICS_PORT: String(metricsPort) }).filter(([, value]) => value !== undefined),
+        Object.entries({ ...inherited, AUTH_MODE: 'off', ...env, PORT: String(port), METRICS_PORT: String(metricsPort) }).filter(
+          ([, value]) => value !== undefined,
+        ),
       ),
       stdio: ['ignore', log, log],
     });
@@ -103,11 +105,15 @@ export class ApiProcess {
     let exitCode: number | null | undefined;
     void api.exited.then((code) => (exitCode = code));
     try {
-      await waitFor('the API to be ready', async () => {
-        if (exitCode !== undefined) throw new GaveUp(`the API exited with ${exitCode}: ${api.output}`);
-        const res = await fetch(`${api.url}/healthz/ready`).catch(() => undefined);
-        return res?.status === 200 ? true : undefined;
-      }, 15_000);
+      await waitFor(
+        'the API to be ready',
+        async () => {
+          if (exitCode !== undefined) throw new GaveUp(`the API exited with ${exitCode}: ${api.output}`);
+          const res = await fetch(`${api.url}/healthz/ready`).catch(() => undefined);
+          return res?.status === 200 ? true : undefined;
+        },
+        15_000,
+      );
     } catch (error) {
       await api.stop();
       throw new Error(`${(error as Error).message}\n${api.output}`, { cause: error });

@@ -43,7 +43,10 @@ export class SecretVolume {
 }
 
 /** The env for AUTH_MODE=token with a tokens file of these `[name, token]` pairs; returns its volume too. */
-export function tokenAuth(tokens: [name: string, token: string][], env: Record<string, string> = {}): { env: Record<string, string>; volume: SecretVolume } {
+export function tokenAuth(
+  tokens: [name: string, token: string][],
+  env: Record<string, string> = {},
+): { env: Record<string, string>; volume: SecretVolume } {
   const volume = new SecretVolume({ tokens: tokensFile(tokens) });
   return { env: { AUTH_MODE: 'token', AUTH_TOKENS_FILE: volume.path('tokens'), ...env }, volume };
 }

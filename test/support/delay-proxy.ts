@@ -8,7 +8,10 @@ export async function startDelayProxy(targetPort: number, delayMs: number): Prom
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       sockets.add(from);
       from.on('data', (chunk) => setTimeout(() => to.write(chunk), delayMs));
       from.on('close', () => setTimeout(() => to.destroy(), delayMs));

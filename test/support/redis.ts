@@ -71,7 +71,12 @@ export class RedisNode {
 }
 
 /** One command on a short-lived connection to 127.0.0.1:port (a Redis or a Sentinel). */
-export async function redisCommand(port: number, password: string | undefined, name: string, ...args: (string | number)[]): Promise<unknown> {
+export async function redisCommand(
+  port: number,
+  password: string | undefined,
+  name: string,
+  ...args: (string | number)[]
+): Promise<unknown> {
   const client = new Redis({
     port,
     host: '127.0.0.1',
@@ -117,13 +122,32 @@ export async function startRedisPair(options: RedisPairOptions = {}): Promise<Re
   const password = options.password ?? `pw-${Math.random().toString(36).slice(2)}`;
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
   const proxy = options.replicationDelayMs ? await startDelayProxy(primaryPort, options.replicationDelayMs) : undefined;
-  const common = ['--bind', '127.0.0.1', '--requirepass', password, '--masterauth', password,
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no', ...(options.args ?? [])];
+  const common = [
+    '--bind',
+    '127.0.0.1',
+    '--requirepass',
+    password,
+    '--masterauth',
+    password,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--protected-mode',
+    'no',
+    ...(options.args ?? []),
+  ];
   const root = mkdtempSync(join(tmpdir(), 'journal-redis-'));
   const mk = (name: string) => mkdtempSync(join(root, `${name}-`));
   const primary = new RedisNode('primary', primaryPort, mk('primary'), common);
-  const replica = new RedisNode('replica', replicaPort, mk('replica'),
-    [...common, '--replicaof', '127.0.0.1', String(proxy?.port ?? primaryPort)]);
+  const replica = new RedisNode('replica', replicaPort, mk('replica'), [
+    ...common,
+    '--replicaof',
+    '127.0.0.1',
+    String(proxy?.port ?? primaryPort),
+  ]);
   const pair: RedisPair = {
     password,
     primary,

@@ -80,7 +80,10 @@ describe('NGINX file server', () => {
 
   it('serves fingerprinted assets with a one-year immutable cache', async () => {
     const paths = assetPaths((await get(`${stack.url}/`)).body.toString());
-    expect(paths).toEqual([expect.stringMatching(/^\/assets\/styles\.[0-9a-f]{10}\.css$/), expect.stringMatching(/^\/assets\/app\.[0-9a-f]{10}\.js$/)]);
+    expect(paths).toEqual([
+      expect.stringMatching(/^\/assets\/styles\.[0-9a-f]{10}\.css$/),
+      expect.stringMatching(/^\/assets\/app\.[0-9a-f]{10}\.js$/),
+    ]);
     for (const path of paths) {
       const reply = await get(stack.url + path);
       expect(reply.status).toBe(200);
@@ -129,16 +132,26 @@ describe('NGINX file server', () => {
     expectProblem(await call(stack.url, 'POST', '/api/entries', { text: ' ' }), 400);
   });
 
-  it.each([['/api/entries'], ['/api/docs/']])('passes the API\'s own security headers on %s, without adding the UI\'s', async (path) => {
+  it.each([['/api/entries'], ['/api/docs/']])("passes the API's own security headers on %s, without adding the UI's", async (path) => {
     const security = (reply: Reply) =>
-      Object.fromEntries([...reply.headers].filter(([name]) => /^(content-security-policy|x-frame-options|x-content-type-options|referrer-policy|cross-origin-opener-policy|permissions-policy|cache-control)$/.test(name)));
+      Object.fromEntries(
+        [...reply.headers].filter(([name]) =>
+          /^(content-security-policy|x-frame-options|x-content-type-options|referrer-policy|cross-origin-opener-policy|permissions-policy|cache-control)$/.test(
+            name,
+          ),
+        ),
+      );
     const proxied = security(await call(stack.url, 'GET', path));
     expect(proxied['content-security-policy']).toMatch(/^default-src 'none';/); // the API's, once
     expect(proxied).toEqual(security(await call(stack.api.url, 'GET', path)));
   });
 
-  it('includes the file server\'s own rules, as its server block in the cluster does: only listen, root and /api differ', () => {
-    const directives = (text: string) => text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  it("includes the file server's own rules, as its server block in the cluster does: only listen, root and /api differ", () => {
+    const directives = (text: string) =>
+      text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'));
     // In the cluster: the image includes conf.d/*.conf (default.conf, cache-control.conf); the server includes the rules.
     expect(directives(readFileSync(fileServerConf.server, 'utf8'))).toEqual([
       'server {',
@@ -150,7 +163,12 @@ describe('NGINX file server', () => {
     const local = directives(localNginxConf({ dir: '/run/x', port: 1234, apiUrl: 'http://127.0.0.1:5678' }));
     expect(local).toContain(`include ${JSON.stringify(fileServerConf.cacheControl)};`);
     const server = local.slice(local.indexOf('server {'));
-    expect(server.slice(0, 4)).toEqual(['server {', 'listen 127.0.0.1:1234;', `root ${JSON.stringify(webRoot)};`, `include ${JSON.stringify(fileServerConf.rules)};`]);
+    expect(server.slice(0, 4)).toEqual([
+      'server {',
+      'listen 127.0.0.1:1234;',
+      `root ${JSON.stringify(webRoot)};`,
+      `include ${JSON.stringify(fileServerConf.rules)};`,
+    ]);
     expect(server.slice(4, 6)).toEqual(['location /api/ {', 'proxy_pass http://127.0.0.1:5678;']);
   });
 });

@@ -26,7 +26,8 @@ export class Nginx {
 
   /** NGINX in front of the API at `apiUrl`, serving `root` (web/dist), like bin/up does; stopped again if `/` does not answer 200. */
   static async start(apiUrl: string, { root = webRoot, timeoutMs = 10_000 } = {}): Promise<Nginx> {
-    if (root === webRoot && !existsSync(join(webRoot, 'index.html'))) throw new Error('web/dist is not built: run `npm run build:web` first');
+    if (root === webRoot && !existsSync(join(webRoot, 'index.html')))
+      throw new Error('web/dist is not built: run `npm run build:web` first');
     const dir = mkdtempSync(join(tmpdir(), 'journal-nginx-'));
     const port = await freePort();
     const conf = writeLocalNginxConf({ dir, port, apiUrl, root });
@@ -34,11 +35,15 @@ export class Nginx {
     const nginx = new Nginx(child, dir, `http://127.0.0.1:${port}`);
     let status: number | undefined;
     try {
-      await waitFor(`NGINX to serve ${nginx.url}/`, async () => {
-        if (child.exitCode !== null) throw new GaveUp(`nginx exited with ${child.exitCode}: ${nginx.output}`);
-        status = (await fetch(`${nginx.url}/`).catch(() => undefined))?.status;
-        return status === 200 ? true : undefined;
-      }, timeoutMs);
+      await waitFor(
+        `NGINX to serve ${nginx.url}/`,
+        async () => {
+          if (child.exitCode !== null) throw new GaveUp(`nginx exited with ${child.exitCode}: ${nginx.output}`);
+          status = (await fetch(`${nginx.url}/`).catch(() => undefined))?.status;
+          return status === 200 ? true : undefined;
+        },
+        timeoutMs,
+      );
     } catch (error) {
       await nginx.stop();
       throw new Error(`${(error as Error).message} (last answer: ${status ?? 'none'})`, { cause: error });

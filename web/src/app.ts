@@ -53,7 +53,8 @@ let auth: AuthStatus = { mode: 'token' };
 const signedIn = (): boolean => auth.mode === 'token' && auth.name !== undefined;
 const canWrite = (): boolean => auth.mode === 'off' || signedIn();
 /** The API decides too (403); this only spares buttons that would fail. */
-const canDelete = (entry: Entry): boolean => auth.mode === 'off' || (auth.mode === 'token' && (auth.admin === true || (auth.name !== undefined && entry.author === auth.name)));
+const canDelete = (entry: Entry): boolean =>
+  auth.mode === 'off' || (auth.mode === 'token' && (auth.admin === true || (auth.name !== undefined && entry.author === auth.name)));
 
 function renderAccount(): void {
   const name = auth.mode === 'token' ? auth.name : undefined;
@@ -108,7 +109,12 @@ signInForm.addEventListener('submit', async (event) => {
     storeToken(token);
     auth = status;
   } catch (error) {
-    signInError.textContent = error instanceof ApiError && error.status === 401 ? 'This token is not valid. Check it and try again.' : error instanceof ApiError ? error.message : String(error);
+    signInError.textContent =
+      error instanceof ApiError && error.status === 401
+        ? 'This token is not valid. Check it and try again.'
+        : error instanceof ApiError
+          ? error.message
+          : String(error);
     tokenInput.focus();
     return;
   }
@@ -247,7 +253,8 @@ function showFormError(message: string): void {
 let failedSave: { text: string; key: string } | undefined;
 
 /** 128 random bits as hex (getRandomValues, unlike randomUUID, works on plain-HTTP origins too). */
-const newIdempotencyKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+const newIdempotencyKey = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();

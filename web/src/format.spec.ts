@@ -1,5 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { codePoints, counter, errorMessage, excerpt, formatDate, pageCount, pageFromQuery, pageSummary, textProblem, UNAVAILABLE } from './format.js';
+import {
+  codePoints,
+  counter,
+  errorMessage,
+  excerpt,
+  formatDate,
+  pageCount,
+  pageFromQuery,
+  pageSummary,
+  textProblem,
+  UNAVAILABLE,
+} from './format.js';
 
 describe('codePoints', () => {
   it('counts code points like the API, so an emoji is one character', () => {
