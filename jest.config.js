@@ -13,4 +13,7 @@ export default {
   ],
   // e2e specs start real redis-server, API, NGINX and Chromium processes (a per-project value is ignored).
   testTimeout: 30_000,
+  // Every spec stops the processes it started in its afterAll hooks; a client of a spec that failed
+  // mid-failover can still hold a reconnect timer, and CI must end with a verdict, not wait forever.
+  forceExit: true,
 };
