@@ -35,30 +35,22 @@ function renderedLayout(root: string): PodLayout {
     });
     return rendered;
   };
+  // Both containers get local addresses in place of the pods' DNS names; `own` adds each one's port and folder.
+  const localEnv = (name: string, [cluster, pod]: Parameters<PodLayout['redisEnv']>, own: Record<string, string>) =>
+    substitute(env(name, pod), {
+      ANNOUNCE_HOST: '127.0.0.1',
+      PEERS: cluster.peers(),
+      SENTINELS: cluster.sentinelList(' '),
+      PRIMARY_HOST: '127.0.0.1',
+      PRIMARY_PORT: String(cluster.pods[0]!.port),
+      PASSWORD_FILE: local.path('/etc/redis-passwd/passwd'),
+      ...own,
+    });
   return {
     scripts: local.path('/scripts'),
-    redisEnv: (cluster, pod) =>
-      substitute(env('redis', pod), {
-        ANNOUNCE_HOST: '127.0.0.1',
-        PEERS: cluster.peers(),
-        SENTINELS: cluster.sentinelList(' '),
-        LISTEN_PORT: String(pod.port),
-        PRIMARY_HOST: '127.0.0.1',
-        PRIMARY_PORT: String(cluster.pods[0]!.port),
-        DATA_DIR: pod.dataDir,
-        PASSWORD_FILE: local.path('/etc/redis-passwd/passwd'),
-      }),
-    sentinelEnv: (cluster, pod) =>
-      substitute(env('sentinel', pod), {
-        ANNOUNCE_HOST: '127.0.0.1',
-        PEERS: cluster.peers(),
-        SENTINELS: cluster.sentinelList(' '),
-        LISTEN_PORT: String(pod.sentinelPort),
-        PRIMARY_HOST: '127.0.0.1',
-        PRIMARY_PORT: String(cluster.pods[0]!.port),
-        SENTINEL_DIR: join(root, `sentinel-${pod.index}`),
-        PASSWORD_FILE: local.path('/etc/redis-passwd/passwd'),
-      }),
+    redisEnv: (...at) => localEnv('redis', at, { LISTEN_PORT: String(at[1].port), DATA_DIR: at[1].dataDir }),
+    sentinelEnv: (...at) =>
+      localEnv('sentinel', at, { LISTEN_PORT: String(at[1].sentinelPort), SENTINEL_DIR: join(root, `sentinel-${at[1].index}`) }),
   };
 }
 
