@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ApiProcess } from '../support/api.js';
-import { call, expectProblem } from '../support/http.js';
-import { waitFor } from '../support/ports.js';
+import { call, expectProblem, twiceWhileReplicaHung } from '../support/http.js';
 import { useJournal } from '../support/journal.js';
 
 // Idempotency-Key on POST /api/entries: a retried create never stores a second entry.
@@ -95,17 +94,8 @@ describe('Idempotency-Key', () => {
 
     it('answers 409 to the same key in flight, then 503 to the first; the retry gets the stored entry, never a second one', async () => {
       const key = randomUUID();
-      journal.redis.replica.pause();
-      const first = create('in flight', key);
-      // The create script has run (the key's record exists): the first request now waits for its WAIT.
-      await waitFor(
-        'the first request to store its entry',
-        async () => ((await journal.redis.primary.command('EXISTS', `journal:idempotency-in-flight::${key}`)) === 1 ? true : undefined),
-        2000,
-      );
-      const second = await create('in flight', key);
+      const [second, firstReply] = await twiceWhileReplicaHung(journal.redis.replica, () => create('in flight', key));
       expectProblem(second, 409);
-      const firstReply = await first;
       expectProblem(firstReply, 503);
       expect(firstReply.body.detail).toMatch(/may or may not have been stored/);
       expect(await stored('in flight')).toBe(1); // stored on the primary, not acknowledged

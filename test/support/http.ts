@@ -43,3 +43,16 @@ export function expectProblem(reply: Reply, status: number): void {
     !/\n\s+at |Error:|ioredis|ECONNREFUSED/.test(reply.text);
   if (!ok) throw new Error(`expected a ${status} problem+json, got ${reply.status} ${reply.headers.get('content-type')}: ${reply.text}`);
 }
+
+/**
+ * Sends a request twice at once while `replica` is hung (SIGSTOP; the caller resumes it). For a
+ * create with an Idempotency-Key, the first to reach Redis stores the entry and waits in its WAIT
+ * (REPLICA_WAIT_MS, then 503); the other meets it in flight (409). Sent together, rather than the
+ * second after the first was seen in Redis, they meet there however slow the machine is.
+ * The replies, sorted by status.
+ */
+export async function twiceWhileReplicaHung(replica: { pause(): void }, send: () => Promise<Reply>): Promise<[Reply, Reply]> {
+  replica.pause();
+  const replies = await Promise.all([send(), send()]);
+  return replies.sort((a, b) => a.status - b.status) as [Reply, Reply];
+}
