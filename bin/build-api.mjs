@@ -1,6 +1,7 @@
 // Bundles the compiled API (dist/compiled, from tsc: it keeps the decorator metadata Nest needs)
 // into one file, dist/main.js: loading hundreds of ES modules one by one was most of the start-up
 // time (docs/adr/0002-bundled-image-without-node-modules.md; `npm run bench -- --only startup`).
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
@@ -23,18 +24,43 @@ const optionalPackages = {
   },
 };
 
-await build({
+const { outputFiles } = await build({
   entryPoints: ['dist/compiled/main.js'],
   outfile: 'dist/main.js',
+  write: false,
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  minify: true,
-  keepNames: true, // Nest resolves providers and logs by class name
+  // Identifiers keep their names: Nest resolves providers and logs by class name, and with names
+  // kept, keepNames has almost nothing to restore (see keepNamesOnlyWhereChanged).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
   legalComments: 'linked',
   // CommonJS packages in the bundle (ioredis, fastify) call require().
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   plugins: [optionalPackages],
   logLevel: 'warning',
 });
+
+/**
+ * esbuild's keepNames helper redefines `name` on every function it is given, each time the
+ * function is created: closures made per request (in Fastify, ioredis, Nest) then change shape on
+ * every call, which cost about 15% of the API's throughput (docs/benchmarks.md). Names are only
+ * wrong where the bundle renamed a binding (`class JournalStore2` for TypeScript's decorated
+ * classes): the helper now leaves a function alone when its name is already right.
+ */
+function keepNamesOnlyWhereChanged(code) {
+  const helper = /(\w+)=\((\w+),(\w+)\)=>(\w+)\(\2,"name",\{\3,configurable:!0\}\)/;
+  if (!helper.test(code)) throw new Error("bin/build-api.mjs: esbuild's keepNames helper has changed; update keepNamesOnlyWhereChanged");
+  return code.replace(
+    helper,
+    (_, name, fn, value, defineProperty) =>
+      `${name}=(${fn},${value})=>${fn}.name===${value}?${fn}:${defineProperty}(${fn},"name",{value:${value},configurable:!0})`,
+  );
+}
+
+for (const file of outputFiles) {
+  writeFileSync(file.path, file.path.endsWith('main.js') ? keepNamesOnlyWhereChanged(file.text) : file.contents);
+}
