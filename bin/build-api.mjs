@@ -47,9 +47,11 @@ const { outputFiles } = await build({
 /**
  * esbuild's keepNames helper redefines `name` on every function it is given, each time the
  * function is created: closures made per request (in Fastify, ioredis, Nest) then change shape on
- * every call, which cost about 15% of the API's throughput (docs/benchmarks.md). Names are only
- * wrong where the bundle renamed a binding (`class JournalStore2` for TypeScript's decorated
- * classes): the helper now leaves a function alone when its name is already right.
+ * every call, which cost about 15% of the API's throughput (docs/benchmarks.md). The names that
+ * matter are the classes' (Nest's providers, logs), and with identifiers kept, only the classes the
+ * bundle renamed (`class JournalStore2` for TypeScript's decorated classes) have a wrong one. The
+ * helper now leaves alone functions with the right name and arrow functions and methods (no
+ * `prototype`), whose names nothing reads.
  */
 function keepNamesOnlyWhereChanged(code) {
   const helper = /(\w+)=\((\w+),(\w+)\)=>(\w+)\(\2,"name",\{\3,configurable:!0\}\)/;
@@ -57,7 +59,7 @@ function keepNamesOnlyWhereChanged(code) {
   return code.replace(
     helper,
     (_, name, fn, value, defineProperty) =>
-      `${name}=(${fn},${value})=>${fn}.name===${value}?${fn}:${defineProperty}(${fn},"name",{value:${value},configurable:!0})`,
+      `${name}=(${fn},${value})=>${fn}.name===${value}||${fn}.prototype===void 0?${fn}:${defineProperty}(${fn},"name",{value:${value},configurable:!0})`,
   );
 }
 
