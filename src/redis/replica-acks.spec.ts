@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it, jest } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import type { RedisConfig } from '../config/redis.config.js';
@@ -13,7 +14,8 @@ function fakeWriter() {
         pending.push({ args, answer: (acks) => (acks instanceof Error ? reject(acks) : resolve(acks)) });
       }),
   );
-  return { client: { wait } as unknown as Redis, wait, pending };
+  const client = Object.assign(new EventEmitter(), { wait });
+  return { client: client as unknown as Redis, wait, pending, connectionLost: () => client.emit('close') };
 }
 
 function fakeReplication(replicas: number, afterRefresh = replicas) {
@@ -96,6 +98,24 @@ describe('ReplicaAcks (group commit)', () => {
     await settle();
     writer.pending[1].answer(1);
     await expect(second).resolves.toBeUndefined();
+  });
+
+  it('refuses a write whose WAIT went out on a newer connection (a reconnect, maybe to another primary)', async () => {
+    const { acks, writer } = setUp(1, 1);
+    const first = acks.confirm();
+    await settle();
+    const second = acks.confirm(); // its reply came on the first connection, which then closed
+    writer.connectionLost();
+    const third = acks.confirm(); // a write on the new connection
+    writer.pending[0].answer(1); // the WAIT in flight was sent before the close: it speaks for the first
+    await expect(first).resolves.toBeUndefined();
+    await settle();
+    expect(writer.wait).toHaveBeenCalledTimes(2); // the second and third share the next WAIT
+    writer.pending[1].answer(1);
+    await expect(second).rejects.toThrow(
+      new NotReplicatedError(0, 1, new Error('the writer connection was replaced between the write and its WAIT')),
+    );
+    await expect(third).resolves.toBeUndefined();
   });
 
   it('before writing, refuses when the primary has fewer replicas than the minimum (after asking again)', async () => {

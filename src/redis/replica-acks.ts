@@ -21,7 +21,15 @@ export class NotReplicatedError extends Error {
   }
 }
 
-type Waiter = { resolve: (acks: number) => void; reject: (error: unknown) => void };
+/** A write waiting for its WAIT, and the writer connection its reply came on. */
+type Waiter = { connection: number; resolve: (acks: number) => void; reject: (error: unknown) => void };
+
+/** The writer reconnected between a write and its WAIT: that WAIT answers for another connection. */
+class ConnectionReplacedError extends Error {
+  constructor() {
+    super('the writer connection was replaced between the write and its WAIT');
+  }
+}
 
 /**
  * Confirms writes made on the writer connection with WAIT, shared between concurrent writes
@@ -39,6 +47,12 @@ export class ReplicaAcks {
   private inFlight = false;
   /** Writes whose replies arrived after the WAIT in flight was sent: the next WAIT covers them. */
   private next: Waiter[] = [];
+  /**
+   * Which writer connection this is (counts closed ones). WAIT counts what its own connection wrote:
+   * on a connection made after the write (a reconnect, maybe to a new primary that never had the
+   * write) it would confirm at once a write no replica may have.
+   */
+  private connection = 0;
 
   constructor(
     @Inject(REDIS_WRITER) private readonly writer: Redis,
@@ -46,6 +60,7 @@ export class ReplicaAcks {
     @Inject(redisConfig.KEY) config: RedisConfig,
   ) {
     this.minAcks = config.minReplicaAcks;
+    writer.on('close', () => this.connection++);
   }
 
   /**
@@ -60,9 +75,10 @@ export class ReplicaAcks {
   }
 
   /**
-   * After a write's reply arrived on the writer connection: resolves when at least
-   * REDIS_MIN_REPLICA_ACKS replicas have it, rejects with NotReplicatedError when fewer did in time
-   * or the WAIT failed.
+   * After a write's reply arrived on the writer connection (call it straight away, with nothing
+   * awaited in between, so the connection it notes is the one the reply came on): resolves when at
+   * least REDIS_MIN_REPLICA_ACKS replicas have it, rejects with NotReplicatedError when fewer did in
+   * time, the WAIT failed or it went out on a newer connection.
    */
   async confirm(): Promise<void> {
     // The write itself went through: a failed WAIT (connection lost) leaves it unconfirmed, not undone.
@@ -75,7 +91,7 @@ export class ReplicaAcks {
   /** The reply of the first WAIT sent after this call. */
   acks(): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.next.push({ resolve, reject });
+      this.next.push({ connection: this.connection, resolve, reject });
       if (!this.inFlight) void this.sendWait();
     });
   }
@@ -87,10 +103,14 @@ export class ReplicaAcks {
     try {
       const replicas = await this.replication.replicaCount();
       const wanted = Math.max(replicas, this.minAcks);
+      const connection = this.connection;
       const acks = wanted === 0 ? 0 : Number(await this.writer.wait(wanted, REPLICA_WAIT_MS));
       // A replica went away (or lags): learn the new count instead of waiting on it every time.
       if (acks < replicas) void this.replication.refreshReplicas();
-      for (const waiter of batch) waiter.resolve(acks);
+      for (const waiter of batch) {
+        if (wanted > 0 && waiter.connection !== connection) waiter.reject(new ConnectionReplacedError());
+        else waiter.resolve(acks);
+      }
     } catch (error) {
       for (const waiter of batch) waiter.reject(error);
     } finally {
