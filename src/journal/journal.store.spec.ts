@@ -5,8 +5,8 @@ import type { Replication } from '../redis/replication.js';
 import { JournalStore } from './journal.store.js';
 
 /** A stand-in client for the routing logic only; the Redis behaviour itself is tested in test/api. */
-function fakeClient(status: string, zrange: () => Promise<string[]>) {
-  return { status, defineCommand: jest.fn(), zrange: jest.fn(zrange) } as unknown as Redis & { zrange: jest.Mock };
+function fakeClient(status: string, zrange: () => Promise<string[]>, stream = { writable: true }) {
+  return { status, stream, defineCommand: jest.fn(), zrange: jest.fn(zrange) } as unknown as Redis & { zrange: jest.Mock };
 }
 const inSync = { replicaCount: async () => 0, readerInSync: true } as unknown as Replication;
 const cutOff = { replicaCount: async () => 0, readerInSync: false } as unknown as Replication;
@@ -55,6 +55,24 @@ describe('JournalStore read routing', () => {
     const reader = fakeClient('ready', async () => ['from reader']);
     const writer = fakeClient('ready', async () => Promise.reject(new Error('Connection is closed.')));
     expect(await new JournalStore(writer, reader, cutOff, acks).get(1)).toBe('from reader');
+  });
+
+  it("skips a client whose connection just closed though it still says 'ready'", async () => {
+    const reader = fakeClient('ready', async () => ['stale']);
+    const writer = fakeClient('ready', async () => Promise.reject(new Error("Stream isn't writeable")), { writable: false });
+    expect(await new JournalStore(writer, reader, cutOff, acks).get(1)).toBe('stale');
+    expect(writer.zrange).not.toHaveBeenCalled();
+  });
+
+  it('lets the event loop run between attempts, so a client that fails at once can see its close', async () => {
+    // As ioredis: the failure is immediate, the status changes only when the close event is handled.
+    const writer = fakeClient('ready', () => Promise.reject(new Error("Stream isn't writeable")));
+    const reader = fakeClient('reconnecting', async () => ['from reader']);
+    setTimeout(() => ((writer as { status: string }).status = 'reconnecting'), 0);
+    setTimeout(() => ((reader as { status: string }).status = 'ready'), 50);
+    const started = Date.now();
+    expect(await new JournalStore(writer, reader, inSync, acks).get(1)).toBe('from reader');
+    expect(Date.now() - started).toBeLessThan(500);
   });
 
   it('waits briefly for a client that is reconnecting (a failover), then reads from it', async () => {

@@ -202,6 +202,10 @@ export class JournalStore {
       try {
         return await command(client);
       } catch (error) {
+        // Let the event loop run before the next attempt: a client can fail a command at once, without
+        // the network, and retrying in promise callbacks alone would never let it handle its own close
+        // (it stays 'ready') and would stall every other request of this process until the deadline.
+        await new Promise((resolve) => setImmediate(resolve));
         const other = client === this.reader ? this.writer : this.reader;
         client = await this.whenConnected([other, client], deadline);
         if (!client) throw error;
@@ -210,18 +214,27 @@ export class JournalStore {
   }
 
   private readClient(): Scripted | undefined {
-    const writerUp = this.writer.status === 'ready';
-    if (this.reader.status === 'ready' && (this.replication.readerInSync || !writerUp)) return this.reader;
+    const writerUp = connected(this.writer);
+    if (connected(this.reader) && (this.replication.readerInSync || !writerUp)) return this.reader;
     return writerUp ? this.writer : undefined;
   }
 
   /** The first of `clients` that is connected, waiting for one until `deadline` (then none). */
   private async whenConnected(clients: Scripted[], deadline: number): Promise<Scripted | undefined> {
     while (Date.now() < deadline) {
-      const ready = clients.find((client) => client.status === 'ready');
+      const ready = clients.find(connected);
       if (ready) return ready;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     return undefined;
   }
+}
+
+/**
+ * Able to send a command now. When Redis closes a connection, the socket stops taking writes at
+ * once but ioredis says 'ready' until its close handler has run: such a client fails every command
+ * with "Stream isn't writeable".
+ */
+function connected(client: Redis): boolean {
+  return client.status === 'ready' && client.stream.writable;
 }

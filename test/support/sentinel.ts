@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './api.js';
-import { freePort, waitFor } from './ports.js';
+import { freePort, GaveUp, waitFor } from './ports.js';
 import { redisCommand } from './redis.js';
 
 export const MASTER_NAME = 'journal';
@@ -78,6 +78,12 @@ export interface PodLayout {
  * in Sentinel mode) as the pods run them, with 127.0.0.1 and free ports for the pod names.
  */
 export class RedisCluster {
+  /**
+   * Set by stop(). A test that timed out goes on running after its teardown: from then on its
+   * waits end at once and it starts no process, instead of keeping jest alive.
+   */
+  private stopped = false;
+
   private constructor(
     readonly mode: ClusterMode,
     readonly password: string,
@@ -137,10 +143,14 @@ export class RedisCluster {
 
   /** Starts the pod's Redis through its launch script; resolves once Redis answers (it may wait first: the guarded start). */
   async startRedis(pod: RedisPod, timeoutMs = 30_000): Promise<void> {
+    this.checkRunning();
     pod.redis.start(join(this.layout.scripts, 'launch.sh'), this.redisEnv(pod));
     await waitFor(
       `${pod.name} to answer\n${pod.redis.output}`,
-      async () => ((await this.command(pod, 'PING')) === 'PONG' ? true : undefined),
+      async () => {
+        this.checkRunning();
+        return (await this.command(pod, 'PING')) === 'PONG' ? true : undefined;
+      },
       timeoutMs,
     );
   }
@@ -199,6 +209,7 @@ export class RedisCluster {
     return waitFor(
       'the primary to have 2 replicas online',
       async () => {
+        this.checkRunning();
         const primary = await this.primary();
         if (!primary || (await this.role(primary)) !== 'master') return undefined;
         const info = String(await this.command(primary, 'INFO', 'replication'));
@@ -226,8 +237,13 @@ export class RedisCluster {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const pod of this.pods) await Promise.all([pod.redis.stop(), pod.sentinel.stop()]);
     rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private checkRunning(): void {
+    if (this.stopped) throw new GaveUp('the cluster was stopped (the test ended)');
   }
 
   /** Everything the pods' containers printed, for a failure message. */
