@@ -168,9 +168,20 @@ export class JournalStore {
     return { total, entries };
   }
 
+  /**
+   * The entry, from a replica; one the replica lacks is looked for on the primary before it is
+   * called missing. A replica can be behind an acknowledged write: a write needs only
+   * REDIS_MIN_REPLICA_ACKS of them, another API pod made it, or the replica is resyncing after a
+   * failover. If the primary does not answer, the replica's answer stands.
+   */
   async get(id: number): Promise<string | undefined> {
-    const [entry] = await this.read((client) => client.zrange(ENTRIES_KEY, String(id), String(id), 'BYSCORE'));
-    return entry;
+    const score = String(id);
+    return this.read(async (client) => {
+      const [entry] = await client.zrange(ENTRIES_KEY, score, score, 'BYSCORE');
+      if (entry !== undefined || client === this.writer || !connected(this.writer)) return entry;
+      const [onPrimary] = await this.writer.zrange(ENTRIES_KEY, score, score, 'BYSCORE').catch(() => []);
+      return onPrimary;
+    });
   }
 
   /**
