@@ -26,6 +26,16 @@ export async function expectNothingLost(cluster: RedisCluster, load: Load, label
   const lost = new Set(perNode.flatMap((n) => n.lost));
   const undeleted = new Set(perNode.flatMap((n) => n.undeleted));
   console.log(`${label}: ${load.summary()}; acknowledged lost: ${lost.size} creates, ${undeleted.size} deletes undone`);
+  if (lost.size > 0 || undeleted.size > 0) {
+    // What each node held, and the role changes and syncs of the run: the evidence a CI log can keep.
+    const where = perNode.map(
+      (n, i) => `${cluster.pods[i]!.name}: lost ${n.lost.join(',') || '-'}; undone ${n.undeleted.join(',') || '-'}`,
+    );
+    const roles = cluster.output
+      .split('\n')
+      .filter((line) => /^---|launch\.sh|pre-stop|MASTER MODE|REPLICAOF|resync|[+-](switch-master|odown|promoted|failover)/i.test(line));
+    console.log(`${label}: where\n${where.join('\n')}\n${roles.join('\n')}`);
+  }
   expect({ lost: [...lost], undeleted: [...undeleted], problems: load.problems }).toEqual({ lost: [], undeleted: [], problems: [] });
   expect(load.created.size).toBeGreaterThan(0);
 }
