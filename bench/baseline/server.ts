@@ -9,6 +9,7 @@ import { JournalService } from '../../src/journal/journal.service.js';
 import { JournalStore } from '../../src/journal/journal.store.js';
 import { ProblemException } from '../../src/problem/problem.js';
 import { ReplicaAcks } from '../../src/redis/replica-acks.js';
+import { FailoverFence } from '../../src/redis/failover-fence.js';
 import { Replication } from '../../src/redis/replication.js';
 
 /**
@@ -23,12 +24,13 @@ export interface BaselineOptions {
   writer: Redis;
   reader: Redis;
   config: JournalConfig;
-  redisConfig: Pick<RedisConfig, 'minReplicaAcks'>;
+  /** `writer`: a URL here (no Sentinels), so the FailoverFence never refuses. */
+  redisConfig: Pick<RedisConfig, 'minReplicaAcks' | 'writer' | 'password'>;
 }
 
 export function createBaseline({ writer, reader, config, redisConfig }: BaselineOptions): Server {
   const replication = new Replication(writer, reader);
-  const acks = new ReplicaAcks(writer, replication, redisConfig as RedisConfig);
+  const acks = new ReplicaAcks(writer, replication, new FailoverFence(writer, redisConfig as RedisConfig), redisConfig as RedisConfig);
   const journal = new JournalService(new JournalStore(writer, reader, replication, acks), config);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -45,10 +45,8 @@ export function createRedisClient(
           role: role === 'writer' ? 'master' : 'slave',
           // The Sentinels are protected by the same password as Redis.
           sentinelPassword: password,
-          // Drop the connection as soon as a Sentinel announces +switch-master, instead of
-          // writing into an old primary until its socket closes (a hung one never closes it).
-          failoverDetector: role === 'writer',
-          // And any connection that gets no answer for this long is dead (a hung primary): reconnect
+          // FailoverFence drops the writer's connection when a Sentinel announces +switch-master;
+          // and any connection that gets no answer for this long is dead (a hung primary): reconnect
           // through the Sentinels. Above the command timeout, so a slow answer does not trip it.
           socketTimeout: 1500,
           // Only the configured Sentinels (stable DNS names), not the addresses they gossip.
@@ -69,8 +67,8 @@ export function createRedisClient(
     if (lastError) logger.log(`connected again to ${where}`);
     lastError = '';
   });
-  // ioredis ends a Sentinel client for good when a +switch-master arrives while it is reconnecting
-  // (the failover detector of its previous connection aborts the attempt): start it again.
+  // ioredis can end a client for good when its connection is dropped while it is reconnecting
+  // (FailoverFence drops the writer's at each +switch-master): start it again.
   client.on('end', () => {
     if (!closed.has(client)) setTimeout(() => client.connect().catch(() => undefined), 100);
   });

@@ -14,6 +14,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { instrumentRedis } from '../metrics/redis-metrics.js';
 import { registerRedisState } from '../metrics/redis-state.js';
+import { FailoverFence } from './failover-fence.js';
 import { closeRedisClient, createRedisClient, type RedisScripts } from './redis-client.factory.js';
 import { Replication } from './replication.js';
 import { REDIS_READER, REDIS_WRITER } from './redis.tokens.js';
@@ -45,8 +46,9 @@ export class RedisModule implements OnModuleInit, OnApplicationBootstrap, OnAppl
           inject: [redisConfig.KEY, Metrics],
         },
         Replication,
+        FailoverFence,
       ],
-      exports: [REDIS_WRITER, REDIS_READER, Replication],
+      exports: [REDIS_WRITER, REDIS_READER, Replication, FailoverFence],
     };
   }
 

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it, jest } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import type { RedisConfig } from '../config/redis.config.js';
+import type { FailoverFence } from './failover-fence.js';
 import { NotReplicatedError, REPLICA_WAIT_MS, ReplicaAcks } from './replica-acks.js';
 import type { Replication } from './replication.js';
 
@@ -15,7 +16,13 @@ function fakeWriter() {
       }),
   );
   const client = Object.assign(new EventEmitter(), { wait });
-  return { client: client as unknown as Redis, wait, pending, connectionLost: () => client.emit('close') };
+  return {
+    client: client as unknown as Redis,
+    wait,
+    pending,
+    connectionLost: () => client.emit('close'),
+    connected: () => client.emit('connect'),
+  };
 }
 
 function fakeReplication(replicas: number, afterRefresh = replicas) {
@@ -25,11 +32,22 @@ function fakeReplication(replicas: number, afterRefresh = replicas) {
   };
 }
 
+/** What the Sentinels' events said, as the test sets it. */
+function fakeFence() {
+  return { refusal: (): string | undefined => undefined, switches: 0 };
+}
+
 function setUp(minReplicaAcks: number, replicas: number, afterRefresh = replicas) {
   const writer = fakeWriter();
   const replication = fakeReplication(replicas, afterRefresh);
-  const acks = new ReplicaAcks(writer.client, replication as unknown as Replication, { minReplicaAcks } as RedisConfig);
-  return { acks, writer, replication };
+  const fence = fakeFence();
+  const acks = new ReplicaAcks(
+    writer.client,
+    replication as unknown as Replication,
+    fence as unknown as FailoverFence,
+    { minReplicaAcks } as RedisConfig,
+  );
+  return { acks, writer, replication, fence };
 }
 
 /** Lets pending promise callbacks run. */
@@ -131,5 +149,36 @@ describe('ReplicaAcks (group commit)', () => {
     await expect(acks.ensureEnoughReplicas()).resolves.toBeUndefined();
     await expect(acks.confirm()).resolves.toBeUndefined();
     expect(writer.wait).not.toHaveBeenCalled();
+  });
+
+  it('refuses writes, before writing and after their WAIT, while the Sentinels fail the primary over', async () => {
+    const { acks, writer, fence } = setUp(1, 2);
+    const confirmed = acks.confirm();
+    await settle();
+    fence.refusal = () => 'the Sentinels are failing the primary over'; // heard while the WAIT was out
+    writer.pending[0].answer(2);
+    await expect(confirmed).rejects.toThrow(new NotReplicatedError(0, 1, new Error('the Sentinels are failing the primary over')));
+    await expect(acks.ensureEnoughReplicas()).rejects.toThrow(
+      new NotReplicatedError(0, 1, new Error('the Sentinels are failing the primary over')),
+    );
+    fence.refusal = () => undefined;
+    await expect(acks.ensureEnoughReplicas()).resolves.toBeUndefined();
+  });
+
+  it('refuses writes on a connection made before the last +switch-master; confirms again on the next connection', async () => {
+    const { acks, writer, fence } = setUp(1, 2);
+    fence.switches = 1; // a new primary was named: this connection may be to the old one
+    const stale = acks.confirm();
+    await settle();
+    writer.pending[0].answer(2);
+    await expect(stale).rejects.toThrow(
+      new NotReplicatedError(0, 1, new Error('the Sentinels named a new primary after the writer connected')),
+    );
+    writer.connectionLost();
+    writer.connected();
+    const fresh = acks.confirm();
+    await settle();
+    writer.pending[1].answer(2);
+    await expect(fresh).resolves.toBeUndefined();
   });
 });

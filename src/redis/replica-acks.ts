@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { redisConfig, type RedisConfig } from '../config/redis.config.js';
+import { FailoverFence } from './failover-fence.js';
 import { Replication } from './replication.js';
 import { REDIS_WRITER } from './redis.tokens.js';
 
@@ -17,7 +18,8 @@ export class NotReplicatedError extends Error {
     readonly needed: number,
     cause?: unknown,
   ) {
-    super(`${acks} of ${needed} needed replicas confirmed the write${cause ? ` (WAIT failed: ${String(cause)})` : ''}`, { cause });
+    const why = cause instanceof Error ? cause.message : cause === undefined ? undefined : String(cause);
+    super(`${acks} of ${needed} needed replicas confirmed the write${why ? ` (${why})` : ''}`, { cause });
   }
 }
 
@@ -31,6 +33,9 @@ class ConnectionReplacedError extends Error {
   }
 }
 
+/** The Sentinels are replacing the primary, or announced a new one since the writer connected (FailoverFence). */
+class FailoverError extends Error {}
+
 /**
  * Confirms writes made on the writer connection with WAIT, shared between concurrent writes
  * (group commit). WAIT counts the replicas that have everything this connection wrote so far,
@@ -39,7 +44,8 @@ class ConnectionReplacedError extends Error {
  * arrive meanwhile are all covered by the next single WAIT, sent when it returns.
  *
  * A WAIT asks for every replica the primary has (read-your-writes: reads go to any of them) but
- * a write counts as safe once REDIS_MIN_REPLICA_ACKS confirmed it.
+ * a write counts as safe once REDIS_MIN_REPLICA_ACKS confirmed it, and only while no failover can
+ * undo it (FailoverFence).
  */
 @Injectable()
 export class ReplicaAcks {
@@ -53,14 +59,19 @@ export class ReplicaAcks {
    * write) it would confirm at once a write no replica may have.
    */
   private connection = 0;
+  /** How many new primaries the Sentinels had announced when this writer connection was made. */
+  private switchesAtConnect: number;
 
   constructor(
     @Inject(REDIS_WRITER) private readonly writer: Redis,
     private readonly replication: Replication,
+    private readonly fence: FailoverFence,
     @Inject(redisConfig.KEY) config: RedisConfig,
   ) {
     this.minAcks = config.minReplicaAcks;
+    this.switchesAtConnect = fence.switches;
     writer.on('close', () => this.connection++);
+    writer.on('connect', () => (this.switchesAtConnect = fence.switches));
   }
 
   /**
@@ -68,6 +79,8 @@ export class ReplicaAcks {
    * so a write that could never be confirmed is not made at all.
    */
   async ensureEnoughReplicas(): Promise<void> {
+    const failover = this.failover();
+    if (failover) throw new NotReplicatedError(0, this.minAcks, failover);
     if (this.minAcks === 0 || (await this.replication.replicaCount()) >= this.minAcks) return;
     // The count is up to a second old: ask again before refusing.
     const replicas = await this.replication.refreshReplicas();
@@ -96,6 +109,16 @@ export class ReplicaAcks {
     });
   }
 
+  /** Why no write may be confirmed now: a failover under way, or the writer still on the connection it had before the last one. */
+  private failover(): FailoverError | undefined {
+    const refusal = this.fence.refusal();
+    if (refusal) return new FailoverError(refusal);
+    if (this.switchesAtConnect !== this.fence.switches) {
+      return new FailoverError('the Sentinels named a new primary after the writer connected');
+    }
+    return undefined;
+  }
+
   private async sendWait(): Promise<void> {
     const batch = this.next;
     this.next = [];
@@ -107,8 +130,10 @@ export class ReplicaAcks {
       const acks = wanted === 0 ? 0 : Number(await this.writer.wait(wanted, REPLICA_WAIT_MS));
       // A replica went away (or lags): learn the new count instead of waiting on it every time.
       if (acks < replicas) void this.replication.refreshReplicas();
+      const failover = this.failover();
       for (const waiter of batch) {
-        if (wanted > 0 && waiter.connection !== connection) waiter.reject(new ConnectionReplacedError());
+        if (failover) waiter.reject(failover);
+        else if (wanted > 0 && waiter.connection !== connection) waiter.reject(new ConnectionReplacedError());
         else waiter.resolve(acks);
       }
     } catch (error) {

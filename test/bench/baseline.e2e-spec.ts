@@ -6,7 +6,12 @@ import { useInProcessServer } from './in-process.js';
 // The benchmark compares the API with this baseline: it must not win by skipping parts of the contract.
 const PAGE_SIZE = 3;
 const baseline = useInProcessServer((writer, reader) =>
-  createBaseline({ writer, reader, config: { pageSize: PAGE_SIZE }, redisConfig: { minReplicaAcks: 1 } }),
+  createBaseline({
+    writer,
+    reader,
+    config: { pageSize: PAGE_SIZE },
+    redisConfig: { minReplicaAcks: 1, writer: 'redis://127.0.0.1', password: undefined },
+  }),
 );
 
 describe('the benchmark baseline', () => {

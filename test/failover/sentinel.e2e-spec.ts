@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdirSync, rmSync } from 'node:fs';
 import type { ApiProcess } from '../support/api.js';
 import { waitFor } from '../support/ports.js';
-import { RedisCluster, type RedisPod } from '../support/sentinel.js';
+import { MASTER_NAME, RedisCluster, type RedisPod } from '../support/sentinel.js';
 import { expectNothingLost, startApi } from './check.js';
 import { Load } from './load.js';
 
@@ -109,6 +109,23 @@ describe('Sentinel failover under load', () => {
     console.log(`primary hung 15 s: writes resumed after ${gap} ms`);
     await expectNothingLost(cluster, load, 'SIGSTOP 15 s');
     expect(load.slowest.ms).toBeLessThan(2500);
+  }, 60_000);
+
+  it('a failover while the primary is still up and taking writes (SENTINEL FAILOVER, no preStop): nothing acknowledged lost', async () => {
+    // As when the Sentinels wrongly judge a healthy primary down: the replica they promote stops
+    // following it, while the other replica goes on confirming its writes until it is moved over.
+    const { cluster, load } = await start();
+    const primary = await cluster.waitForReplicas();
+    await sleep(500);
+    const startedAt = Date.now();
+    expect(await cluster.sentinelCommand(cluster.pods[0]!, 'SENTINEL', 'FAILOVER', MASTER_NAME)).toBe('OK');
+    await waitFor('the old primary to be demoted', async () => ((await cluster.role(primary)) === 'slave' ? true : undefined), 20_000);
+    await cluster.waitForReplicas();
+    await sleep(500);
+    const gap = load.longestWriteGap(startedAt);
+    await load.stop();
+    console.log(`failover of a live primary: longest write gap ${gap.ms} ms`);
+    await expectNothingLost(cluster, load, 'failover of a live primary');
   }, 60_000);
 
   it('both replicas down: creates get a 503 within 1 s and none is acknowledged', async () => {
