@@ -34,9 +34,6 @@ export async function expectNothingLost(cluster: RedisCluster, load: Load, label
     const roles = cluster.output
       .split('\n')
       .filter((line) => /^---|launch\.sh|pre-stop|MASTER MODE|REPLICAOF|resync|[+-](switch-master|odown|promoted|failover)/i.test(line));
-    console.log(
-      [...undeleted].map((id) => `${id} ${load.deletedAt.get(id)} created ${new Date(load.created.get(id)!).toISOString()}`).join('\n'),
-    );
     console.log(`${label}: where\n${where.join('\n')}\n${roles.join('\n')}`);
   }
   expect({ lost: [...lost], undeleted: [...undeleted], problems: load.problems }).toEqual({ lost: [], undeleted: [], problems: [] });
