@@ -18,6 +18,8 @@ const FAILOVER_STARTING = [
   '+failover-state-wait-promotion',
 ];
 const SWITCH_MASTER = '+switch-master';
+/** What a vote is about before any +switch-master was heard; the next one ends it. */
+const UNKNOWN_PRIMARY = 'the current primary';
 
 /**
  * How long a failover that started counts as under way when no +switch-master ends it: the
@@ -54,7 +56,14 @@ export class FailoverFence implements OnModuleInit, OnApplicationShutdown {
   private readonly hearing = new Set<Redis>();
   private readonly needed: number;
   private readonly masterName?: string;
-  private failoverUntil = 0;
+  /**
+   * The primaries (host:port) a failover was heard to start for, and until when that counts. A
+   * +switch-master ends only the one it moves away from: a Sentinel that learns of an earlier
+   * failover late must not end the fence of a later one.
+   */
+  private readonly failovers = new Map<string, number>();
+  /** The primary named by the last +switch-master heard: what a vote (it names none) is about. */
+  private primary?: string;
   /** How many +switch-master announcements were heard (from any Sentinel). */
   private heardSwitches = 0;
 
@@ -76,7 +85,11 @@ export class FailoverFence implements OnModuleInit, OnApplicationShutdown {
   /** Why a write must not be confirmed now, or undefined when it may be. */
   refusal(): string | undefined {
     if (this.hearing.size < this.needed) return `only ${this.hearing.size} of the ${this.listeners.length} Sentinels can be heard`;
-    if (Date.now() < this.failoverUntil) return 'the Sentinels are failing the primary over';
+    const now = Date.now();
+    for (const [primary, until] of this.failovers) {
+      if (now < until) return `the Sentinels are failing over the primary ${primary}`;
+      this.failovers.delete(primary);
+    }
     return undefined;
   }
 
@@ -121,23 +134,33 @@ export class FailoverFence implements OnModuleInit, OnApplicationShutdown {
   }
 
   private heard(sentinel: string, channel: string, message: string): void {
+    const words = message.split(' ');
     if (channel === SWITCH_MASTER) {
       // "<name> <old host> <old port> <new host> <new port>"
-      const [name, , , host, port] = message.split(' ');
+      const [name, oldHost, oldPort, host, port] = words;
       if (name !== this.masterName) return;
       this.heardSwitches++;
-      this.failoverUntil = 0;
+      this.failovers.delete(`${oldHost}:${oldPort}`);
+      this.failovers.delete(UNKNOWN_PRIMARY);
+      this.primary = `${host}:${port}`;
       this.logger.log(
-        `Sentinel ${sentinel} names ${host}:${port} the new primary: writes are confirmed again once the writer has reconnected`,
+        `Sentinel ${sentinel} names ${this.primary} the new primary: writes are confirmed again once the writer has reconnected`,
       );
       if (this.writer.status === 'ready') this.writer.disconnect(true);
       return;
     }
-    // Votes carry no master name; the others say "master <name> ..." or "... @ <name> ...".
-    if (channel !== '+vote-for-leader' && !` ${message} `.includes(` ${this.masterName} `)) return;
-    if (Date.now() >= this.failoverUntil) {
+    const primary = channel === '+vote-for-leader' ? (this.primary ?? UNKNOWN_PRIMARY) : this.failingOver(words);
+    if (primary === undefined) return;
+    if (!this.failovers.has(primary)) {
       this.logger.warn(`Sentinel ${sentinel}: ${channel} ${message}; writes are refused until a new primary is named`);
     }
-    this.failoverUntil = Date.now() + FAILOVER_HOLD_MS;
+    this.failovers.set(primary, Date.now() + FAILOVER_HOLD_MS);
+  }
+
+  /** The primary a failover event is about: "master <name> <host> <port>" or "... @ <name> <host> <port>"; another name: undefined. */
+  private failingOver(words: string[]): string | undefined {
+    const at = words[0] === 'master' ? 0 : words.indexOf('@');
+    if (at < 0 || words[at + 1] !== this.masterName) return undefined;
+    return `${words[at + 2]}:${words[at + 3]}`;
   }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiProcess } from '../support/api.js';
@@ -123,6 +124,23 @@ describe('the Redis StatefulSet with the Sentinel component, run from its render
     // A replica's preStop has nothing to do.
     expect(await cluster.preStop(primary)).toContain('not a primary with replicas: nothing to hand over');
   }, 60_000);
+
+  it('refuses to start a Sentinel with a down-after under 1500 ms, naming DOWN_AFTER_MS', () => {
+    const pod = cluster.pods[0]!;
+    const run = (downAfter: string) =>
+      spawnSync('sh', [join(cluster.scripts, 'sentinel.sh')], {
+        env: { PATH: process.env.PATH!, ...cluster.sentinelEnv(pod), DOWN_AFTER_MS: downAfter },
+        encoding: 'utf8',
+      });
+    expect([run('1000'), run('1.5s')].map((r) => ({ status: r.status, stderr: r.stderr.trim() }))).toEqual([
+      {
+        status: 1,
+        stderr:
+          'sentinel.sh: DOWN_AFTER_MS=1000 is below 1500: a Sentinel would judge a just-promoted primary down before it has connected to it',
+      },
+      { status: 1, stderr: 'sentinel.sh: DOWN_AFTER_MS=1.5s is not a number of milliseconds' },
+    ]);
+  });
 
   it('starts a replica unpromotable (priority 0) until its first full sync is done', async () => {
     const primary = await cluster.waitForReplicas();

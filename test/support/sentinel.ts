@@ -110,7 +110,7 @@ export class RedisCluster {
       pods.push(pod);
     }
     const layout = (options.layout ?? ((folder) => repositoryLayout(mode, folder)))(root);
-    const cluster = new RedisCluster(mode, password, pods, root, layout, passwordFile, options.downAfterMs ?? 1000);
+    const cluster = new RedisCluster(mode, password, pods, root, layout, passwordFile, options.downAfterMs ?? 1500);
     // As a StatefulSet starts them (OrderedReady): redis-0 first.
     for (const pod of pods) await cluster.startRedis(pod);
     if (mode === 'sentinel') for (const pod of pods) await cluster.startSentinel(pod);

@@ -6,6 +6,17 @@ script=sentinel.sh
 . "$(dirname "$0")/peers.sh"
 . "$(dirname "$0")/sentinels.sh"
 
+# A Sentinel connects to a primary it has just switched to up to a second later (it reconnects to
+# an instance at most once a second): with a down-after near a second it judges that new primary
+# down before its first answer and fails it over again.
+case $DOWN_AFTER_MS in
+  '' | *[!0-9]*) log "DOWN_AFTER_MS=$DOWN_AFTER_MS is not a number of milliseconds"; exit 1 ;;
+esac
+if [ "$DOWN_AFTER_MS" -lt 1500 ]; then
+  log "DOWN_AFTER_MS=$DOWN_AFTER_MS is below 1500: a Sentinel would judge a just-promoted primary down before it has connected to it"
+  exit 1
+fi
+
 # Monitor the primary the other Sentinels know; else the one a peer says it is; else redis-0.
 master=$(sentinel_master)
 [ -n "$master" ] || master=$(peer_primary)

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { RedisConfig } from '../../src/config/redis.config.js';
+import { FailoverFence } from '../../src/redis/failover-fence.js';
+import { freePort, waitFor } from '../support/ports.js';
+import { RedisNode } from '../support/redis.js';
+
+/**
+ * The fence's reading of Sentinel events, with scripted events: two plain redis-servers stand in
+ * for the Sentinels' event channels (the first listed twice, so stopping it leaves 1 of 3 heard),
+ * and the test publishes what Sentinels publish. The real failovers are in sentinel.e2e-spec.ts.
+ */
+let events: RedisNode;
+let other: RedisNode;
+let writer: Redis;
+let fence: FailoverFence;
+let writerCloses = 0;
+
+beforeAll(async () => {
+  const node = async (name: string) => new RedisNode(name, await freePort(), mkdtempSync(join(tmpdir(), 'fence-')), ['--save', '']);
+  [events, other] = [await node('events'), await node('other')];
+  await Promise.all([events.start(), other.start()]);
+  writer = new Redis(other.port, '127.0.0.1');
+  writer.on('close', () => writerCloses++);
+  const sentinels = [events, events, other].map((n) => ({ host: '127.0.0.1', port: n.port }));
+  fence = new FailoverFence(writer, { writer: { sentinels, masterName: 'journal' }, password: undefined } as RedisConfig);
+  await fence.onModuleInit();
+});
+
+afterAll(async () => {
+  fence.onApplicationShutdown();
+  writer.disconnect();
+  await Promise.all([events.stop(), other.stop()]);
+});
+
+/** Publishes as a Sentinel would, then gives the fence a moment to hear it. */
+async function publish(channel: string, message: string): Promise<void> {
+  await events.command('PUBLISH', channel, message);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+describe('FailoverFence (scripted Sentinel events)', () => {
+  it('refuses from the first failover step until a +switch-master names the new primary, and drops the writer connection then', async () => {
+    expect(fence.refusal()).toBeUndefined();
+    await publish('+try-failover', 'master journal 10.0.0.1 6379');
+    expect(fence.refusal()).toBe('the Sentinels are failing over the primary 10.0.0.1:6379');
+    await publish('+failover-state-send-slaveof-noone', 'slave 10.0.0.2:6379 10.0.0.2 6379 @ journal 10.0.0.1 6379');
+    expect(fence.refusal()).toBeDefined();
+    await waitFor('the writer to be connected', async () => (writer.status === 'ready' ? true : undefined));
+    const [switchesBefore, closesBefore] = [fence.switches, writerCloses];
+    await publish('+switch-master', 'journal 10.0.0.1 6379 10.0.0.2 6379');
+    expect(fence.refusal()).toBeUndefined();
+    expect(fence.switches).toBeGreaterThan(switchesBefore);
+    await waitFor('the writer connection to be dropped', async () => (writerCloses > closesBefore ? true : undefined));
+  });
+
+  it('a late +switch-master of an earlier failover does not end the fence of a later one', async () => {
+    await publish('+elected-leader', 'master journal 10.0.0.2 6379');
+    await publish('+switch-master', 'journal 10.0.0.1 6379 10.0.0.2 6379'); // a Sentinel learning of the last failover late
+    expect(fence.refusal()).toBe('the Sentinels are failing over the primary 10.0.0.2:6379');
+    await publish('+switch-master', 'journal 10.0.0.2 6379 10.0.0.3 6379');
+    expect(fence.refusal()).toBeUndefined();
+  });
+
+  it('a vote (it names no primary) fences the current primary until it is switched away from', async () => {
+    await publish('+vote-for-leader', 'eaa4d3ce15ec76ca91c24674e4e70e712df89e43 7');
+    expect(fence.refusal()).toBe('the Sentinels are failing over the primary 10.0.0.3:6379');
+    await publish('+switch-master', 'journal 10.0.0.3 6379 10.0.0.1 6379');
+    expect(fence.refusal()).toBeUndefined();
+  });
+
+  it('ignores the failovers of another master name', async () => {
+    await publish('+try-failover', 'master other-journal 10.0.0.9 6379');
+    await publish('+switch-master', 'other-journal 10.0.0.9 6379 10.0.0.8 6379');
+    expect(fence.refusal()).toBeUndefined();
+  });
+
+  it('refuses while it hears fewer than a majority of the Sentinels', async () => {
+    await events.stop();
+    await waitFor('the fence to notice', async () => fence.refusal());
+    expect(fence.refusal()).toBe('only 1 of the 3 Sentinels can be heard');
+    await events.start();
+    await waitFor('the fence to hear them again', async () => (fence.refusal() === undefined ? true : undefined));
+  });
+});
