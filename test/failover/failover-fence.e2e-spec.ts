@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { RedisConfig } from '../../src/config/redis.config.js';
 import { FailoverFence } from '../../src/redis/failover-fence.js';
@@ -20,6 +21,7 @@ let fence: FailoverFence;
 let writerCloses = 0;
 
 beforeAll(async () => {
+  Logger.overrideLogger(false); // the fence logs every scripted event; the expectations say what matters
   const node = async (name: string) => new RedisNode(name, await freePort(), mkdtempSync(join(tmpdir(), 'fence-')), ['--save', '']);
   [events, other] = [await node('events'), await node('other')];
   await Promise.all([events.start(), other.start()]);

@@ -145,7 +145,7 @@ describe('Sentinel failover under load', () => {
       return res.status === 503 ? res : undefined;
     });
     expect(refused.headers.get('retry-after')).not.toBeNull();
-    expect(api!.output).toContain('only 1 of the 3 Sentinels can be heard');
+    await api!.waitForOutput('only 1 of the 3 Sentinels can be heard');
     for (const pod of gone) await cluster.startSentinel(pod);
     await waitFor('creates to be acknowledged again', async () => ((await create()).status === 201 ? true : undefined));
   }, 60_000);
