@@ -42,7 +42,7 @@ const SUBSCRIBE_WAIT_MS = 2000;
  *
  * So it listens to every Sentinel's event channels and refuses:
  * - from the first sign of a failover (an attempt, a vote, a promotion step) until a +switch-master
- *   names the new primary (or FAILOVER_HOLD_MS passed);
+ *   moves away from the primary being failed over (or FAILOVER_HOLD_MS passed);
  * - a writer connection made before the last +switch-master heard (it may still be the old
  *   primary's); it drops that connection, so the writer asks the Sentinels for the new primary;
  * - whenever it hears fewer than a majority of the Sentinels (it could miss the failover).
