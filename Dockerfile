@@ -2,8 +2,9 @@
 # Two images from one file:
 #   docker build -t journal-api .                            (the API, the default target)
 #   docker build --target fileserver -t journal-fileserver . (NGINX with the web UI)
-# Node 24 is the active LTS line; pinned to a patch release (bump deliberately, e.g. with Renovate).
-ARG NODE_IMAGE=node:24.9.0-bookworm-slim
+# Node 24 is the active LTS line; pinned to a patch release (bump deliberately, e.g. with Renovate)
+# within package.json's engines.
+ARG NODE_IMAGE=node:24.15.0-bookworm-slim
 # NGINX stable line, unprivileged variant (runs as uid 101, listens on 8080); pinned like Node.
 ARG NGINX_IMAGE=nginxinc/nginx-unprivileged:1.30.6-alpine
 

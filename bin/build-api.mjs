@@ -50,8 +50,10 @@ const { outputFiles } = await build({
  * every call, which cost about 15% of the API's throughput (docs/benchmarks.md). The names that
  * matter are the classes' (Nest's providers, logs), and with identifiers kept, only the classes the
  * bundle renamed (`class JournalStore2` for TypeScript's decorated classes) have a wrong one. The
- * helper now leaves alone functions with the right name and arrow functions and methods (no
- * `prototype`), whose names nothing reads.
+ * helper now leaves alone functions with the right name and those whose name is not a class's
+ * (capitalised, or `$` as zod's): closures such as Fastify's per-request `next`, renamed `next2`
+ * in the bundle, whose names nothing reads. (Asking a function for its `prototype`, as the check
+ * did before, makes V8 create one: a cost on every request.)
  */
 function keepNamesOnlyWhereChanged(code) {
   const helper = /(\w+)=\((\w+),(\w+)\)=>(\w+)\(\2,"name",\{\3,configurable:!0\}\)/;
@@ -59,7 +61,7 @@ function keepNamesOnlyWhereChanged(code) {
   return code.replace(
     helper,
     (_, name, fn, value, defineProperty) =>
-      `${name}=(${fn},${value})=>${fn}.name===${value}||${fn}.prototype===void 0?${fn}:${defineProperty}(${fn},"name",{value:${value},configurable:!0})`,
+      `${name}=(${fn},${value})=>${fn}.name===${value}||(${value}[0]<"A"||${value}[0]>"Z")&&${value}[0]!=="$"?${fn}:${defineProperty}(${fn},"name",{value:${value},configurable:!0})`,
   );
 }
 

@@ -1,4 +1,4 @@
-import { Logger, StandardSchemaValidationPipe, BadRequestException } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,8 +13,11 @@ import { MAX_BODY_BYTES } from './journal/entry.contract.js';
 import { createLogger, NestLogger } from './logging/logger.js';
 import { RequestLog, requestId } from './logging/request-log.js';
 import { DOCS_PATH, setupOpenApi } from './openapi/openapi.js';
-import { clientErrorProblem, ProblemFilter, sendProblem } from './problem/problem.filter.js';
-import { securityHeaders, trustedProxies } from './security/security.js';
+import { clientErrorProblem, sendProblem } from './problem/problem.filter.js';
+import { trustedProxies } from './security/client-address.js';
+import { refusal } from './security/request-screen.js';
+import { securityHeaders } from './security/security.js';
+import { SLOW_CLIENT_LIMITS } from './security/slow-clients.js';
 
 async function bootstrap(): Promise<void> {
   // Fastify needs the logger and the proxy trust before Nest (and its ConfigModule) exist.
@@ -33,15 +36,16 @@ async function bootstrap(): Promise<void> {
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
     clientErrorHandler: clientErrorProblem,
+    ...SLOW_CLIENT_LIMITS,
     // Path parameters are checked by their handlers: the router takes any length the URL may have
     // (Node limits the request line with the headers, 16 KiB).
     routerOptions: { maxParamLength: 16 * 1024 },
     // Router errors (a URL that is not valid percent-encoding) never reach Nest, nor the hooks that
-    // add the usual headers.
+    // add the usual headers or refuse a credential in the URL (which the error's text would echo).
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       addSecurityHeaders(request, reply);
       void reply.header('x-request-id', request.id);
-      sendProblem(reply, error, logger);
+      sendProblem(reply, refusal(request) ?? error, logger);
     },
   });
   // JSON bodies only (Fastify's own parser): any other type is a 415, never parsed.
@@ -56,13 +60,6 @@ async function bootstrap(): Promise<void> {
   });
   app.useLogger(new NestLogger(pino));
   setupOpenApi(app);
-
-  app.useGlobalFilters(new ProblemFilter());
-  app.useGlobalPipes(
-    new StandardSchemaValidationPipe({
-      exceptionFactory: (issues) => new BadRequestException(issues.map((issue) => issue.message).join('; ')),
-    }),
-  );
 
   await app.listen(server.port, server.host);
   logger.log(`listening on ${server.host} port ${server.port}, metrics on port ${server.metricsPort}`);

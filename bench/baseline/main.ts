@@ -1,7 +1,6 @@
 import { journalConfig } from '../../src/config/journal.config.js';
 import { redisConfig } from '../../src/config/redis.config.js';
 import { serverConfig } from '../../src/config/server.config.js';
-import { JOURNAL_SCRIPTS } from '../../src/journal/journal.store.js';
 import { createRedisClient } from '../../src/redis/redis-client.factory.js';
 import { createBaseline } from './server.js';
 
@@ -11,8 +10,8 @@ const config = journalConfig();
 const redis = redisConfig();
 
 const server = createBaseline({
-  writer: createRedisClient('writer', redis.writer, redis.password, JOURNAL_SCRIPTS),
-  reader: createRedisClient('reader', redis.reader, redis.password, JOURNAL_SCRIPTS),
+  writer: createRedisClient('writer', redis.writer, redis.password),
+  reader: createRedisClient('reader', redis.reader, redis.password),
   config,
   redisConfig: redis,
 });

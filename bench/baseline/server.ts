@@ -6,11 +6,14 @@ import type { RedisConfig } from '../../src/config/redis.config.js';
 import { MAX_BODY_BYTES } from '../../src/journal/entry.contract.js';
 import { newEntrySchema, pageSchema } from '../../src/journal/entry.js';
 import { JournalService } from '../../src/journal/journal.service.js';
-import { JournalStore } from '../../src/journal/journal.store.js';
+import { JOURNAL_SCRIPTS, JournalStore } from '../../src/journal/journal.store.js';
+import { defineScripts } from '../../src/redis/redis-client.factory.js';
 import { ProblemException } from '../../src/problem/problem.js';
 import { ReplicaAcks } from '../../src/redis/replica-acks.js';
+import { ReplicatedRedis } from '../../src/redis/replicated-redis.js';
 import { FailoverFence } from '../../src/redis/failover-fence.js';
 import { Replication } from '../../src/redis/replication.js';
+import { SentinelView } from '../../src/redis/sentinel-view.js';
 
 /**
  * The benchmark's baseline: the API contract on plain `node:http`, no framework. Below the routing
@@ -24,14 +27,23 @@ export interface BaselineOptions {
   writer: Redis;
   reader: Redis;
   config: JournalConfig;
-  /** `writer`: a URL here (no Sentinels), so the FailoverFence never refuses. */
+  /** `writer`: a URL here (no Sentinels), so neither the FailoverFence nor the SentinelView refuses. */
   redisConfig: Pick<RedisConfig, 'minReplicaAcks' | 'writer' | 'password'>;
 }
 
 export function createBaseline({ writer, reader, config, redisConfig }: BaselineOptions): Server {
+  // What JournalModule's RedisModule.forFeature does.
+  for (const client of [writer, reader]) defineScripts(client, JOURNAL_SCRIPTS);
   const replication = new Replication(writer, reader);
-  const acks = new ReplicaAcks(writer, replication, new FailoverFence(writer, redisConfig as RedisConfig), redisConfig as RedisConfig);
-  const journal = new JournalService(new JournalStore(writer, reader, replication, acks), config);
+  const view = new SentinelView(redisConfig as RedisConfig);
+  const acks = new ReplicaAcks(
+    writer,
+    replication,
+    new FailoverFence(writer, view, redisConfig as RedisConfig),
+    view,
+    redisConfig as RedisConfig,
+  );
+  const journal = new JournalService(new JournalStore(new ReplicatedRedis(writer, reader, replication, acks)), config);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
@@ -41,18 +53,21 @@ export function createBaseline({ writer, reader, config, redisConfig }: Baseline
     if (path === ENTRIES_PATH && req.method === 'GET') {
       const pages = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)).getAll('page');
       const page = validate(pageSchema, pages.length > 1 ? pages : pages[0]);
-      return sendJson(res, 200, await journal.page(page));
+      return sendJson(res, 200, await journal.page(page, undefined));
     }
     if (path === ENTRIES_PATH && req.method === 'POST') {
       const { text } = validate(newEntrySchema, await readJsonBody(req));
-      const entry = await journal.create(text);
-      return sendJson(res, 201, entry, { Location: `${ENTRIES_PATH}/${entry.id}` });
+      const { entry, etag } = await journal.create(text);
+      return sendJson(res, 201, entry, { Location: `${ENTRIES_PATH}/${entry.id}`, ETag: etag });
     }
     if (path.startsWith(`${ENTRIES_PATH}/`)) {
       const id = decodeURIComponent(path.slice(ENTRIES_PATH.length + 1));
-      if (req.method === 'GET') return sendJson(res, 200, await journal.get(id));
+      if (req.method === 'GET') {
+        const { entry, etag } = await journal.get(id, undefined);
+        return sendJson(res, 200, entry, { ETag: etag });
+      }
       if (req.method === 'DELETE') {
-        await journal.delete(id);
+        await journal.delete(id, undefined);
         res.writeHead(204).end();
         return;
       }

@@ -1,35 +1,52 @@
 import { Redis } from 'ioredis';
-import { ENTRIES_KEY, NEXT_ID_KEY } from '../../src/journal/journal.store.js';
+import { newEntryId } from '../../src/journal/entry-id.js';
+import { ENTRY_KEY, ENTRY_WORDS_KEY, PUBLIC_KEY, TIMELINE_KEY, WORD_PREFIX, WORDS_KEY } from '../../src/journal/journal.store.js';
+import { indexedWords } from '../../src/journal/words.js';
 import type { RedisPair } from '../../test/support/redis.js';
 import { waitFor } from '../../test/support/ports.js';
 
-const MEMBERS_PER_ZADD = 1000;
-const ZADDS_PER_PIPELINE = 50;
+const ENTRIES_PER_COMMAND = 1000;
+const COMMANDS_PER_PIPELINE = 50;
 const FIRST_CREATED_AT = Date.parse('2026-01-01T00:00:00Z');
 
+const defaultText = (n: number) => `Entry ${n}: a preloaded line of about the length people write.`;
+
 /**
- * Writes `count` entries straight into Redis, shaped as the store's create script writes them
- * (score = id, member = the entry's JSON with the id first), and sets the id counter past them.
+ * Writes `count` public entries (`text(n)` each) straight into Redis, shaped as the store's
+ * create script writes them: the entry's JSON with the id first under its id, the id in the
+ * timeline and the public set at its time, its words in the search index.
  */
-export async function preloadEntries(redis: RedisPair, count: number): Promise<void> {
+export async function preloadEntries(redis: RedisPair, count: number, text: (n: number) => string = defaultText): Promise<void> {
   const client = new Redis({ port: redis.primary.port, host: '127.0.0.1', password: redis.password });
   try {
-    for (let first = 1; first <= count; first += MEMBERS_PER_ZADD * ZADDS_PER_PIPELINE) {
+    for (let first = 1; first <= count; first += ENTRIES_PER_COMMAND * COMMANDS_PER_PIPELINE) {
       const pipeline = client.pipeline();
-      for (let start = first; start < first + MEMBERS_PER_ZADD * ZADDS_PER_PIPELINE && start <= count; start += MEMBERS_PER_ZADD) {
-        const args: (string | number)[] = [];
-        for (let id = start; id < start + MEMBERS_PER_ZADD && id <= count; id++) {
-          const createdAt = new Date(FIRST_CREATED_AT + id * 1000).toISOString();
-          args.push(
-            id,
-            JSON.stringify({ id: String(id), text: `Entry ${id}: a preloaded line of about the length people write.`, createdAt }),
-          );
+      for (let start = first; start < first + ENTRIES_PER_COMMAND * COMMANDS_PER_PIPELINE && start <= count; start += ENTRIES_PER_COMMAND) {
+        const entries: string[] = [];
+        const timeline: (string | number)[] = [];
+        const indexed: string[] = [];
+        const postings = new Map<string, (string | number)[]>();
+        for (let n = start; n < start + ENTRIES_PER_COMMAND && n <= count; n++) {
+          const at = FIRST_CREATED_AT + n * 1000;
+          const id = newEntryId(at);
+          const words = indexedWords(text(n));
+          entries.push(id, JSON.stringify({ id, text: text(n), createdAt: new Date(at).toISOString() }));
+          timeline.push(at, id);
+          indexed.push(id, words);
+          for (const word of words.split(' ').filter(Boolean)) {
+            if (!postings.has(word)) postings.set(word, []);
+            postings.get(word)!.push(at, id);
+          }
         }
-        pipeline.zadd(ENTRIES_KEY, ...args);
+        pipeline.hset(ENTRY_KEY, ...entries);
+        pipeline.zadd(TIMELINE_KEY, ...timeline);
+        pipeline.zadd(PUBLIC_KEY, ...timeline);
+        pipeline.hset(ENTRY_WORDS_KEY, ...indexed);
+        for (const [word, members] of postings) pipeline.zadd(WORD_PREFIX + word, ...members);
+        pipeline.zadd(WORDS_KEY, ...[...postings.keys()].flatMap((word) => [0, word]));
       }
       await pipeline.exec();
     }
-    await client.set(NEXT_ID_KEY, count);
   } finally {
     client.disconnect();
   }

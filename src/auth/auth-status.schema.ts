@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WRITER_NAME } from '../config/env.schema.js';
+import { AUTHOR_NAME } from '../config/env.schema.js';
 import type { AuthStatus } from './auth-status.contract.js';
 
 /** GET /api/auth/me's answer, for the OpenAPI document (strict: the OpenAPI test catches an undocumented field). */
@@ -8,7 +8,8 @@ export const authStatusSchema = z
     z.strictObject({ mode: z.literal('off').meta({ description: 'Anyone may write and delete' }) }),
     z.strictObject({
       mode: z.literal('token').meta({ description: 'Writes need a token' }),
-      name: z.string().regex(WRITER_NAME).optional().meta({ description: "The token's name (only with a valid token)", example: 'alice' }),
+      read: z.enum(['public', 'signed-in']).meta({ description: 'READ_ACCESS: `signed-in` when reading entries needs a token too' }),
+      name: z.string().regex(AUTHOR_NAME).optional().meta({ description: "The token's name (only with a valid token)", example: 'alice' }),
       admin: z.boolean().optional().meta({ description: 'Whether it may delete every entry (AUTH_ADMINS)' }),
     }),
   ])

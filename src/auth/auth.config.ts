@@ -1,7 +1,8 @@
 import { registerAs } from '@nestjs/config';
 import { validatedEnv } from '../config/env.schema.js';
+import type { ReadAccess } from './auth-status.contract.js';
 
-/** Who may write; TokenStore reads the tokens file. */
+/** Who may write and read; TokenStore reads the tokens file. */
 export const authConfig = registerAs('auth', () => {
   const env = validatedEnv();
   return {
@@ -11,6 +12,8 @@ export const authConfig = registerAs('auth', () => {
     tokensFile: env.AUTH_TOKENS_FILE,
     admins: new Set(env.AUTH_ADMINS?.split(',') ?? []),
     failuresPerMinute: Number(env.AUTH_FAILURES_PER_MINUTE),
+    /** `signed-in`: reading entries needs a valid token too (only with AUTH_MODE=token). */
+    readAccess: env.READ_ACCESS as ReadAccess,
   };
 });
 

@@ -7,11 +7,14 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 export type Credentials = { kind: 'none' } | { kind: 'malformed'; problem: string } | { kind: 'token'; token: string };
 
 /**
- * What an Authorization header holds. No header, or another scheme (Basic...), is no credentials;
- * the scheme name is case-insensitive (RFC 9110), so "bearer" is Bearer too.
+ * What a request's Authorization headers hold (Node's headersDistinct: each one as sent). No
+ * header, or another scheme (Basic...), is no credentials; the scheme name is case-insensitive
+ * (RFC 9110), so "bearer" is Bearer too. Two headers are a mistake, never "the first one wins".
  */
-export function bearerCredentials(header: string | undefined): Credentials {
-  if (header === undefined) return { kind: 'none' };
+export function bearerCredentials(headers: readonly string[] | undefined): Credentials {
+  if (headers === undefined || headers.length === 0) return { kind: 'none' };
+  if (headers.length > 1) return { kind: 'malformed', problem: `send one Authorization header, not ${headers.length}` };
+  const header = headers[0]!;
   const [, scheme = '', rest = ''] = /^([^ ]*)( +.*)?$/s.exec(header) ?? [];
   if (scheme === '') return { kind: 'malformed', problem: 'the Authorization header is empty' };
   if (scheme.toLowerCase() !== 'bearer') return { kind: 'none' };

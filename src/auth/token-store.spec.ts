@@ -29,7 +29,7 @@ afterEach(() => {
 });
 
 describe('TokenStore.verify', () => {
-  it("names the writer of a known token (any of a name's tokens), nobody for an unknown one", () => {
+  it("names the author of a known token (any of a name's tokens), nobody for an unknown one", () => {
     const store = storeOf(5);
     expect([store.verify(token(0)), store.verify(token(1)), store.verify(token(4)), store.verify('unknown')]).toEqual([
       'alice',

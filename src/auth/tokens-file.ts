@@ -1,6 +1,6 @@
-import { WRITER_NAME } from '../config/env.schema.js';
+import { AUTHOR_NAME } from '../config/env.schema.js';
 
-/** One line of the tokens file: a writer's name and the SHA-256 digest of one of their tokens. */
+/** One line of the tokens file: an author's name and the SHA-256 digest of one of their tokens. */
 export interface StoredToken {
   name: string;
   digest: Buffer;
@@ -28,7 +28,7 @@ export function parseTokensFile(text: string): StoredToken[] {
     const match = LINE.exec(line);
     if (!match) throw new TokensFileError(`line ${number} is not "<name> sha256:<64 hex digits>"`);
     const [, name, hex] = match as unknown as [string, string, string];
-    if (!WRITER_NAME.test(name)) throw new TokensFileError(`line ${number}: the name must be 1-64 letters, digits or . _ @ -`);
+    if (!AUTHOR_NAME.test(name)) throw new TokensFileError(`line ${number}: the name must be 1-64 letters, digits or . _ @ -`);
     const digest = hex.toLowerCase();
     const earlier = seen.get(digest);
     if (earlier !== undefined) throw new TokensFileError(`line ${number} has the same digest as line ${earlier}`);

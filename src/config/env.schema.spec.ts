@@ -18,6 +18,7 @@ describe('envSchema', () => {
       METRICS_PORT: '9464',
       AUTH_TOKENS_FILE: '/etc/journal-auth/tokens',
       AUTH_FAILURES_PER_MINUTE: '20',
+      READ_ACCESS: 'public',
     });
     expect(envSchema.parse({ REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379' })).toMatchObject({
       REDIS_READ_URL: 'redis://redis-0.redis-write:6379',
@@ -91,18 +92,52 @@ describe('envSchema', () => {
       'a.example',
       'must be a comma-separated list of origins like https://journal.example (no path, no trailing slash), got "a.example"',
     ],
-    ['TRUST_PROXY', '0', 'must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got "0"'],
+    [
+      'TRUST_PROXY',
+      '1',
+      'must be a comma-separated list of the proxies\' IP addresses or CIDRs, like 10.244.0.0/16 (a hop count would believe any client that reaches the API directly), got "1"',
+    ],
+    [
+      'TRUST_PROXY',
+      '0',
+      'must be a comma-separated list of the proxies\' IP addresses or CIDRs, like 10.244.0.0/16 (a hop count would believe any client that reaches the API directly), got "0"',
+    ],
     [
       'TRUST_PROXY',
       '10.0.0.0/33',
-      'must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got "10.0.0.0/33"',
+      'must be a comma-separated list of the proxies\' IP addresses or CIDRs, like 10.244.0.0/16 (a hop count would believe any client that reaches the API directly), got "10.0.0.0/33"',
     ],
-    ['TRUST_PROXY', 'true', 'must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got "true"'],
+    [
+      'TRUST_PROXY',
+      'true',
+      'must be a comma-separated list of the proxies\' IP addresses or CIDRs, like 10.244.0.0/16 (a hop count would believe any client that reaches the API directly), got "true"',
+    ],
+    [
+      'TRUST_PROXY',
+      '10.0.0.1,',
+      'must be a comma-separated list of the proxies\' IP addresses or CIDRs, like 10.244.0.0/16 (a hop count would believe any client that reaches the API directly), got "10.0.0.1,"',
+    ],
+    [
+      'TRUST_PROXY',
+      '10.0.0.1, 10.0.0.2',
+      'must be a comma-separated list of the proxies\' IP addresses or CIDRs, like 10.244.0.0/16 (a hop count would believe any client that reaches the API directly), got "10.0.0.1, 10.0.0.2"',
+    ],
+    [
+      'TRUST_PROXY',
+      'proxy.example',
+      'must be a comma-separated list of the proxies\' IP addresses or CIDRs, like 10.244.0.0/16 (a hop count would believe any client that reaches the API directly), got "proxy.example"',
+    ],
+    [
+      'TRUST_PROXY',
+      '::1/129',
+      'must be a comma-separated list of the proxies\' IP addresses or CIDRs, like 10.244.0.0/16 (a hop count would believe any client that reaches the API directly), got "::1/129"',
+    ],
     ['RATE_LIMIT_WRITES_PER_MINUTE', '0', 'must be a whole number from 1 to 100000, got "0"'],
     ['AUTH_MODE', 'oidc', 'must be off or token, got "oidc"'],
     ['AUTH_ADMINS', 'alice,', 'must be a comma-separated list of names of 1-64 letters, digits or . _ @ -, got "alice,"'],
     ['AUTH_ADMINS', 'al ice', 'must be a comma-separated list of names of 1-64 letters, digits or . _ @ -, got "al ice"'],
     ['AUTH_FAILURES_PER_MINUTE', '0', 'must be a whole number from 1 to 100000, got "0"'],
+    ['READ_ACCESS', 'private', 'must be one of public, signed-in, got "private"'],
   ])('names %s=%s and what is wrong', (name, value, problem) => {
     expect(issues({ [name]: value })).toEqual([`${name}: ${problem}`]);
   });
@@ -113,6 +148,13 @@ describe('envSchema', () => {
     ]);
     expect(issues({ NODE_ENV: 'production', AUTH_MODE: 'off' })).toBeUndefined();
     expect(issues({ NODE_ENV: 'production', AUTH_MODE: 'token', AUTH_ADMINS: 'alice,ops@example.com' })).toBeUndefined();
+  });
+
+  it('takes READ_ACCESS=signed-in only with AUTH_MODE=token, naming READ_ACCESS otherwise', () => {
+    expect(issues({ AUTH_MODE: 'token', READ_ACCESS: 'signed-in' })).toBeUndefined();
+    for (const env of [{ READ_ACCESS: 'signed-in' }, { AUTH_MODE: 'off', READ_ACCESS: 'signed-in' }] as Record<string, string>[]) {
+      expect(issues(env)).toEqual(['READ_ACCESS: signed-in needs AUTH_MODE=token (without tokens nobody could sign in to read)']);
+    }
   });
 
   it('accepts the operability settings in their documented forms', () => {
@@ -126,6 +168,5 @@ describe('envSchema', () => {
       RATE_LIMIT_WRITES_PER_MINUTE: '60',
     };
     expect(envSchema.parse(env)).toMatchObject(env);
-    expect(envSchema.parse({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe('2');
   });
 });

@@ -40,19 +40,21 @@ const originList = z.string().refine((v) => v.split(',').every((origin) => URL.c
     `must be a comma-separated list of origins like https://journal.example (no path, no trailing slash), got ${JSON.stringify(issue.input)}`,
 });
 
-/** A hop count, or the addresses (IP or CIDR) of the proxies whose X-Forwarded-For may be believed. */
+/**
+ * The addresses (IP or CIDR) of the proxies whose X-Forwarded-For may be believed. Not a hop count:
+ * "the last hop" believes whoever connects, including a client that reaches the API directly.
+ */
 const proxyList = z.string().refine(
   (v) =>
-    (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 10) ||
     v.split(',').every((item) => {
-      const [address, prefix, extra] = item.split('/');
+      const [address = '', prefix, extra] = item.split('/');
       const version = isIP(address);
       const maxPrefix = version === 4 ? 32 : 128;
-      return version !== 0 && extra === undefined && (prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= maxPrefix));
+      return version !== 0 && extra === undefined && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix));
     }),
   {
     error: (issue) =>
-      `must be a number of proxy hops from 1 to 10 or a comma-separated list of proxy IPs/CIDRs, got ${JSON.stringify(issue.input)}`,
+      `must be a comma-separated list of the proxies' IP addresses or CIDRs, like 10.244.0.0/16 (a hop count would believe any client that reaches the API directly), got ${JSON.stringify(issue.input)}`,
   },
 );
 
@@ -69,10 +71,10 @@ const hostPortList = z
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
-/** Writer names as the tokens file and AUTH_ADMINS spell them. */
-export const WRITER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+/** Author names as the tokens file and AUTH_ADMINS spell them. */
+export const AUTHOR_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 
-const nameList = z.string().refine((v) => v.split(',').every((name) => WRITER_NAME.test(name)), {
+const nameList = z.string().refine((v) => v.split(',').every((name) => AUTHOR_NAME.test(name)), {
   error: (issue) => `must be a comma-separated list of names of 1-64 letters, digits or . _ @ -, got ${JSON.stringify(issue.input)}`,
 });
 
@@ -112,10 +114,16 @@ export const envSchema = z
     AUTH_TOKENS_FILE: z.string().min(1, { error: 'must be a file path, got ""' }).default('/etc/journal-auth/tokens'),
     AUTH_ADMINS: nameList.optional(),
     AUTH_FAILURES_PER_MINUTE: wholeNumber(1, 100_000).default('20'),
+    // Who may read entries: anyone, or only holders of a valid token (src/auth/read-auth.guard.ts).
+    READ_ACCESS: oneOf(['public', 'signed-in'], 'public'),
   })
   .refine((env) => env.AUTH_MODE !== undefined || env.NODE_ENV !== 'production', {
     path: ['AUTH_MODE'],
     error: 'must be set (token, or off to let anyone write) when NODE_ENV=production',
+  })
+  .refine((env) => env.READ_ACCESS !== 'signed-in' || env.AUTH_MODE === 'token', {
+    path: ['READ_ACCESS'],
+    error: 'signed-in needs AUTH_MODE=token (without tokens nobody could sign in to read)',
   })
   .refine((env) => env.METRICS_PORT !== env.PORT, {
     path: ['METRICS_PORT'],

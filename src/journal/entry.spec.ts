@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { countCodePoints } from './entry.contract.js';
-import { newEntrySchema, pageSchema, parseId } from './entry.js';
+import { newEntrySchema, pageSchema } from './entry.js';
 
 const message = (schema: typeof newEntrySchema | typeof pageSchema, value: unknown) =>
   schema
@@ -9,6 +9,10 @@ const message = (schema: typeof newEntrySchema | typeof pageSchema, value: unkno
     .join('; ');
 
 describe('newEntrySchema', () => {
+  it('accepts a visible character next to invisible ones', () => {
+    for (const text of ['\u200ba', '❤\ufe0f', '\u00a0.', '👍\u200d']) expect(newEntrySchema.parse({ text }).text).toBe(text);
+  });
+
   it('accepts text up to 10,000 code points', () => {
     expect(newEntrySchema.parse({ text: '👍'.repeat(10_000) }).text).toHaveLength(20_000);
     expect(message(newEntrySchema, { text: '👍'.repeat(10_001) })).toBe('text must be at most 10000 characters, got 10001');
@@ -18,8 +22,14 @@ describe('newEntrySchema', () => {
     [{}, 'text is required'],
     [{ text: 1 }, 'text must be a string'],
     [{ text: '\n \t' }, 'text must not be blank'],
+    ...['\u200b', '\u2060', '\u200b\ufeff', '\ufe0f', '\u{e0100}', ' \u200b\u200c\u200d\u00ad\n', '\u3164'].map(
+      (text): [unknown, string] => [
+        { text },
+        'text must not be blank: it has only invisible characters (such as zero-width spaces), no visible one',
+      ],
+    ),
     [{ text: 'a\ud800' }, 'text must be valid Unicode (it has a lone surrogate)'],
-    [{ text: 'a', id: '3', createdAt: 'x' }, 'unknown fields "id", "createdAt": only "text" is accepted'],
+    [{ text: 'a', id: '3', createdAt: 'x' }, 'unknown fields "id", "createdAt": only "text" and "private" are accepted'],
     ['text', 'the body must be a JSON object like {"text": "..."}'],
   ])('rejects %j: %s', (body, expected) => {
     expect(message(newEntrySchema, body)).toBe(expected);
@@ -42,14 +52,14 @@ describe('pageSchema', () => {
   });
 });
 
-describe('parseId and countCodePoints', () => {
-  it('accepts only safe positive integers', () => {
-    expect(parseId('17')).toBe(17);
-    expect(parseId('9007199254740991')).toBe(9007199254740991);
-    for (const bad of ['0', '017', '-1', '1.0', 'abc', '9007199254740993', '']) expect(parseId(bad)).toBeUndefined();
-  });
-
+describe('countCodePoints', () => {
   it('counts emoji and combining-free CJK as one each', () => {
     expect(countCodePoints('a😀中')).toBe(3);
+  });
+
+  it('counts each code point of a joined emoji, though it shows as one', () => {
+    expect(countCodePoints('👍🏽')).toBe(2); // with a skin tone
+    expect(countCodePoints('👩‍💻')).toBe(3); // joined with U+200D
+    expect(countCodePoints('🇫🇷')).toBe(2); // a flag: two regional indicators
   });
 });

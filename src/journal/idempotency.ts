@@ -7,11 +7,11 @@ import { ProblemException } from '../problem/problem.js';
  * when it retries that save, so a retry after a lost answer or a 503 never stores a second entry.
  *
  * In Redis, written by the create script together with the entry (journal.store.ts):
- * - `journal:idempotency:{writer}:{key}`: the text's fingerprint and the first answer's entry, kept 24 h.
- * - `journal:idempotency-in-flight:{writer}:{key}`: set while the first request waits for its
+ * - `journal:idempotency:{author}:{key}`: the text's fingerprint and the first answer's entry, kept 24 h.
+ * - `journal:idempotency-in-flight:{author}:{key}`: set while the first request waits for its
  *   replicas, deleted when it is answered; it expires by itself if that API process dies.
- * `{writer}` is the authenticated writer's name, empty while writes need none; names never
- * contain ':', so two writers' keys never meet.
+ * `{author}` is the authenticated author's name, empty while writes need none; names never
+ * contain ':', so two authors' keys never meet.
  */
 export const RECORD_TTL_S = 24 * 60 * 60;
 
@@ -35,8 +35,8 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
   );
 }
 
-export function idempotencyKeys(writer: string | undefined, key: string): { record: string; inFlight: string } {
-  const scoped = `${writer ?? ''}:${key}`;
+export function idempotencyKeys(author: string | undefined, key: string): { record: string; inFlight: string } {
+  const scoped = `${author ?? ''}:${key}`;
   return { record: `journal:idempotency:${scoped}`, inFlight: `journal:idempotency-in-flight:${scoped}` };
 }
 

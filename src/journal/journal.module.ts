@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
-import { ReplicaAcks } from '../redis/replica-acks.js';
 import { JournalController } from './journal.controller.js';
 import { JournalService } from './journal.service.js';
-import { JournalStore } from './journal.store.js';
+import { JOURNAL_SCRIPTS, JournalStore } from './journal.store.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { EntryIndex } from './entry-index.js';
+import { LegacyEntries } from './legacy-entries.js';
 
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, RedisModule.forFeature(JOURNAL_SCRIPTS)],
   controllers: [JournalController],
-  providers: [JournalService, JournalStore, ReplicaAcks],
+  providers: [JournalService, JournalStore, LegacyEntries, EntryIndex],
 })
 export class JournalModule {}

@@ -1,171 +1,385 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { Injectable } from '@nestjs/common';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { RedisScripts } from '../redis/redis-client.factory.js';
-import { ReplicaAcks } from '../redis/replica-acks.js';
-import { Replication } from '../redis/replication.js';
-import { REDIS_READER, REDIS_WRITER } from '../redis/redis.tokens.js';
+import { ReplicatedRedis } from '../redis/replicated-redis.js';
+import type { Owned } from './access.js';
+import type { Entry } from './entry.contract.js';
 import { fingerprint, idempotencyKeys, IN_FLIGHT_TTL_MS, RECORD_TTL_S } from './idempotency.js';
+import { indexedWords } from './words.js';
 
 /**
  * The Redis data model (docs/adr/0004-redis-data-model.md):
- * - `journal:entries`: one sorted set; score = the entry's numeric id, member = the entry's JSON.
- *   Newest first is ZRANGE ... REV; get and delete by id are ZRANGE/ZREMRANGEBYSCORE on the score.
- * - `journal:next-id`: the id counter.
- * - `journal:idempotency:{writer}:{key}` and `journal:idempotency-in-flight:{writer}:{key}`: see idempotency.ts.
+ * - `journal:entry`: a hash, field = the entry's id, value = the entry's JSON.
+ * - `journal:timeline`: a sorted set of every entry, score = createdAt in ms, member = the id: newest first is ZRANGE ... REV.
+ * - `journal:public`: the same for public entries only; `journal:private:{author}`: an author's private entries
+ *   (`journal:private:` for private entries without an author). Each entry is in exactly one of these.
+ * - The search index (docs/adr/0012-search.md): `journal:word:{word}` a sorted set per word like the
+ *   timeline; `journal:words` every indexed word (score 0, for prefixes by ZRANGEBYLEX);
+ *   `journal:entry-words`: a hash, id = the entry's words as indexed (what to take out again).
+ * - `journal:idempotency:{author}:{key}` and `journal:idempotency-in-flight:{author}:{key}`: see idempotency.ts.
+ * Ids are made by the API (newEntryId), never by a counter in Redis: a primary that lost writes in a
+ * failover cannot hand a lost entry's id out again.
  */
-export const ENTRIES_KEY = 'journal:entries';
-export const NEXT_ID_KEY = 'journal:next-id';
+export const ENTRY_KEY = 'journal:entry';
+export const TIMELINE_KEY = 'journal:timeline';
+export const PUBLIC_KEY = 'journal:public';
+const PRIVATE_PREFIX = 'journal:private:';
+export const ENTRY_WORDS_KEY = 'journal:entry-words';
+export const WORDS_KEY = 'journal:words';
+export const WORD_PREFIX = 'journal:word:';
+
+/** The sorted set that lists an entry besides the timeline: who may see it. */
+export function visibilityKey(entry: Owned): string {
+  return entry.private === true ? PRIVATE_PREFIX + (entry.author ?? '') : PUBLIC_KEY;
+}
+
+/** Whose entries a page or a search may hold: every entry (admins), the public ones, or those plus one author's private ones. */
+export type Audience = { all: true } | { all: false; author?: string };
 
 /**
- * How long after its start a read may still start an attempt. Through a Sentinel
- * failover both clients reconnect (the promoted replica drops its clients, the writer follows
- * +switch-master, sometimes twice as the Sentinels learn it a second apart): measured up to ~1 s.
- * With neither client back in that time the read is a 503 within 2 s; with attempts timing out
- * (800 ms each), a read still ends within 2.3 s.
+ * Lua shared by the write scripts: an entry's words go in and out of the search index in the same
+ * atomic step as the entry. Keys are built in the script (one Redis, no Cluster slots to respect).
  */
-const READ_WAIT_MS = 1500;
+export const INDEX_LUA = `
+local function unindex(id)
+  local words = redis.call('HGET', '${ENTRY_WORDS_KEY}', id)
+  if not words then return end
+  for word in string.gmatch(words, '%S+') do
+    local key = '${WORD_PREFIX}' .. word
+    redis.call('ZREM', key, id)
+    if redis.call('EXISTS', key) == 0 then redis.call('ZREM', '${WORDS_KEY}', word) end
+  end
+  redis.call('HDEL', '${ENTRY_WORDS_KEY}', id)
+end
+local function index(id, at, words)
+  -- The word list takes the words in one ZADD per 500, not one call per word (Lua's unpack takes
+  -- at most 8000 values, and an entry can hold 5000 words).
+  local listed = {}
+  for word in string.gmatch(words, '%S+') do
+    redis.call('ZADD', '${WORD_PREFIX}' .. word, at, id)
+    listed[#listed + 1] = 0
+    listed[#listed + 1] = word
+    if #listed == 1000 then
+      redis.call('ZADD', '${WORDS_KEY}', unpack(listed))
+      listed = {}
+    end
+  end
+  if #listed > 0 then redis.call('ZADD', '${WORDS_KEY}', unpack(listed)) end
+  redis.call('HSET', '${ENTRY_WORDS_KEY}', id, words)
+end
+`;
 
 /**
- * Stores the entry under a new id: id and entry in one atomic step, no id without an entry, no
- * entry twice. With an Idempotency-Key (KEYS[3], the key's record; KEYS[4], its in-flight marker)
- * the record is written in the same step, so it is exactly as durable as the entry, and a key
- * seen before answers instead of creating: 'key-reused' (another text), 'key-in-flight' (the
- * first request is still waiting for its replicas), or 'replayed' with the first entry.
- * ARGV: the entry's JSON after its id, the text's fingerprint (fixed length), the record's and the
- * marker's lifetimes. The record is one string, fingerprint then entry: the smallest shape in Redis.
+ * Stores the entry under its id (ARGV[1]) at its time (ARGV[2], ms): entry, timeline, its
+ * visibility set (ARGV[4]) and its words (ARGV[5]) in one atomic step, never over an existing
+ * entry. With an Idempotency-Key (KEYS[3], the key's record;
+ * KEYS[4], its in-flight marker) the record is written in the same step, so it is exactly as
+ * durable as the entry, and a key seen before answers instead of creating: 'key-reused' (another
+ * text), 'key-in-flight' (the first request is still waiting for its replicas), or 'replayed' with
+ * the first entry. ARGV[3]: the entry's JSON after its id; ARGV[6..8]: the text's fingerprint
+ * (fixed length), the record's and the marker's lifetimes. The record is one string, fingerprint
+ * then entry: the smallest shape in Redis.
  */
-const CREATE_SCRIPT = `
+const CREATE_SCRIPT = `${INDEX_LUA}
 if KEYS[3] then
   local record = redis.call('GET', KEYS[3])
   if record then
-    if string.sub(record, 1, #ARGV[2]) ~= ARGV[2] then return {'key-reused'} end
+    if string.sub(record, 1, #ARGV[6]) ~= ARGV[6] then return {'key-reused'} end
     if redis.call('EXISTS', KEYS[4]) == 1 then return {'key-in-flight'} end
     -- The WAIT that follows must cover the first request's entry, written maybe through another
     -- API pod's connection. WAIT waits for the offset of this connection's last command; Redis 7.0
     -- counts any command, but to depend on no such detail this is a write: one that changes
     -- nothing (the same expiry) and needs no memory, so it works on a full Redis too.
     redis.call('PEXPIREAT', KEYS[3], redis.call('PEXPIRETIME', KEYS[3]))
-    return {'replayed', string.sub(record, #ARGV[2] + 1)}
+    return {'replayed', string.sub(record, #ARGV[6] + 1)}
   end
 end
-local id = redis.call('INCR', KEYS[2])
-local entry = '{"id":"' .. id .. '",' .. ARGV[1]
-redis.call('ZADD', KEYS[1], id, entry)
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {'id-taken'} end
+local entry = '{"id":"' .. ARGV[1] .. '",' .. ARGV[3]
+redis.call('HSET', KEYS[1], ARGV[1], entry)
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('ZADD', ARGV[4], ARGV[2], ARGV[1])
+index(ARGV[1], ARGV[2], ARGV[5])
 if KEYS[3] then
-  redis.call('SET', KEYS[3], ARGV[2] .. entry, 'EX', ARGV[3])
-  redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
+  redis.call('SET', KEYS[3], ARGV[6] .. entry, 'EX', ARGV[7])
+  redis.call('SET', KEYS[4], '1', 'PX', ARGV[8])
 end
 return {'created', entry}`;
 
-// Deletes the entry if `owner` (ARGV[2]) is empty (anyone may) or is the entry's author; one atomic
-// step, so no other delete or write slips between the check and the removal.
-// Returns 1 deleted, 0 no such entry, or the entry's author (false when it has none) if it is not the owner's.
-const DELETE_SCRIPT = `
-local entry = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[1], 'BYSCORE')[1]
-if not entry then return 0 end
-if ARGV[2] ~= '' then
-  local author = cjson.decode(entry).author
-  if author ~= ARGV[2] then return { author or false } end
+/**
+ * Replaces the entry (ARGV[1]) by ARGV[3] only if it is still the version whose SHA-1 is ARGV[2]
+ * (the one the API checked the caller's rights and If-Match against): 'gone', 'changed' or
+ * 'updated'. Moves it from visibility set ARGV[4] to ARGV[5] and re-indexes its words (ARGV[7]) at
+ * its unchanged time ARGV[6]. Concurrent edits of one version: exactly one is 'updated'.
+ */
+const UPDATE_SCRIPT = `${INDEX_LUA}
+local entry = redis.call('HGET', KEYS[1], ARGV[1])
+if not entry then return 'gone' end
+if redis.sha1hex(entry) ~= ARGV[2] then return 'changed' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if ARGV[4] ~= ARGV[5] then
+  redis.call('ZREM', ARGV[4], ARGV[1])
+  redis.call('ZADD', ARGV[5], ARGV[6], ARGV[1])
 end
-return redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])`;
+unindex(ARGV[1])
+index(ARGV[1], ARGV[6], ARGV[7])
+return 'updated'`;
 
-// Total and page in one command; no-writes lets replicas run it.
+/**
+ * Deletes the entry (ARGV[1]) if it is still the version whose SHA-1 is ARGV[2] (the one whose
+ * author the API checked): 'gone', 'changed' or 'deleted'. ARGV[3]: its visibility set. Of
+ * concurrent deletes exactly one is 'deleted'. No command here needs memory: it works on a full Redis.
+ */
+const DELETE_SCRIPT = `${INDEX_LUA}
+local entry = redis.call('HGET', KEYS[1], ARGV[1])
+if not entry then return 'gone' end
+if redis.sha1hex(entry) ~= ARGV[2] then return 'changed' end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', ARGV[3], ARGV[1])
+unindex(ARGV[1])
+return 'deleted'`;
+
+// Total and page of one sorted set (the timeline or the public set) in one command; no-writes lets replicas run it.
 const PAGE_SCRIPT = `#!lua flags=no-writes
-return { redis.call('ZCARD', KEYS[1]), redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'REV') }`;
+local ids = redis.call('ZRANGE', KEYS[2], ARGV[1], ARGV[2], 'REV')
+if #ids == 0 then return { redis.call('ZCARD', KEYS[2]), {} } end
+return { redis.call('ZCARD', KEYS[2]), redis.call('HMGET', KEYS[1], unpack(ids)) }`;
 
-/** The store's Lua scripts, defined on both clients where they are made (RedisModule.forRoot in AppModule). */
+/**
+ * A page of two sorted sets merged (the public set and an author's private set, which share no
+ * member), newest first, and their total. Where the page starts in each set is found by binary
+ * search on ranks (the k-th of two sorted lists), so the cost is O(log² N + page), not O(offset).
+ * ARGV: offset, page size.
+ */
+const MERGED_PAGE_SCRIPT = `#!lua flags=no-writes
+local a, b = KEYS[2], KEYS[3]
+local na, nb = redis.call('ZCARD', a), redis.call('ZCARD', b)
+local k, size = tonumber(ARGV[1]), tonumber(ARGV[2])
+if k >= na + nb then return { na + nb, {} } end
+local function at(key, rank) return redis.call('ZRANGE', key, rank, rank, 'REV', 'WITHSCORES') end
+-- x comes before y newest first: higher score, or the same score and the greater member (ZRANGE REV's order).
+local function before(x, y)
+  local sx, sy = tonumber(x[2]), tonumber(y[2])
+  if sx ~= sy then return sx > sy end
+  return x[1] > y[1]
+end
+-- i = how many of the first k merged come from a: the smallest i where a[i] is not before b[k-i-1].
+local lo, hi = math.max(0, k - nb), math.min(k, na)
+while lo < hi do
+  local i = math.floor((lo + hi) / 2)
+  if before(at(a, i), at(b, k - i - 1)) then lo = i + 1 else hi = i end
+end
+local xs = redis.call('ZRANGE', a, lo, lo + size - 1, 'REV', 'WITHSCORES')
+local ys = redis.call('ZRANGE', b, k - lo, k - lo + size - 1, 'REV', 'WITHSCORES')
+local ids, x, y = {}, 1, 1
+while #ids < size and (x <= #xs or y <= #ys) do
+  if y > #ys or (x <= #xs and before({ xs[x], xs[x + 1] }, { ys[y], ys[y + 1] })) then
+    ids[#ids + 1] = xs[x]; x = x + 2
+  else
+    ids[#ids + 1] = ys[y]; y = y + 2
+  end
+end
+return { na + nb, redis.call('HMGET', KEYS[1], unpack(ids)) }`;
+
+/** The store's Lua scripts, defined on both clients (RedisModule.forFeature in JournalModule). */
 export const JOURNAL_SCRIPTS: RedisScripts = {
   createEntry: { lua: CREATE_SCRIPT },
-  pageOfEntries: { numberOfKeys: 1, lua: PAGE_SCRIPT, readOnly: true },
-  deleteEntry: { numberOfKeys: 1, lua: DELETE_SCRIPT },
+  pageOfEntries: { numberOfKeys: 2, lua: PAGE_SCRIPT, readOnly: true },
+  mergedPageOfEntries: { numberOfKeys: 3, lua: MERGED_PAGE_SCRIPT, readOnly: true },
+  updateEntry: { numberOfKeys: 1, lua: UPDATE_SCRIPT },
+  deleteEntry: { numberOfKeys: 2, lua: DELETE_SCRIPT },
 };
 
-type CreateReply = ['created' | 'replayed', string] | ['key-reused' | 'key-in-flight'];
+type CreateReply = ['created' | 'replayed', string] | ['key-reused' | 'key-in-flight' | 'id-taken'];
 type Scripted = Redis & {
   createEntry(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<CreateReply>;
-  pageOfEntries(entriesKey: string, start: number, stop: number): Promise<[number, string[]]>;
-  deleteEntry(entriesKey: string, id: number, owner: string): Promise<0 | 1 | [string | null]>;
+  pageOfEntries(entryKey: string, setKey: string, start: number, stop: number): Promise<[number, (string | null)[]]>;
+  mergedPageOfEntries(entryKey: string, a: string, b: string, offset: number, size: number): Promise<[number, (string | null)[]]>;
+  updateEntry(entryKey: string, ...args: (string | number)[]): Promise<'gone' | 'changed' | 'updated'>;
+  deleteEntry(
+    entryKey: string,
+    timelineKey: string,
+    id: string,
+    digest: string,
+    visibility: string,
+  ): Promise<'gone' | 'changed' | 'deleted'>;
 };
 
 /** Who writes and the request's Idempotency-Key, when it has one. */
 export interface CreateOptions {
-  /** The authenticated writer's name: the entry's author, and Idempotency-Keys are scoped per writer. */
-  writer?: string;
+  /** The signed-in person's name: the entry's author, and Idempotency-Keys are scoped per author. */
+  author?: string;
   idempotencyKey?: string;
+  /** Visible only to its author and admins. */
+  private?: boolean;
 }
 
 /** What a create did: the entry's JSON when it was stored now or before under the same key. */
 export type CreateResult = { outcome: 'created' | 'replayed'; entry: string } | { outcome: 'key-reused' } | { outcome: 'key-in-flight' };
 
-/** Redis refused a create because it is at its memory limit (maxmemory, noeviction). */
-export class StorageFullError extends Error {
-  constructor() {
-    super('Redis is at its memory limit (maxmemory, noeviction): create refused');
-  }
-}
-
 /** Entries as stored: JSON text, parsed by the caller. */
 @Injectable()
 export class JournalStore {
-  private readonly writer: Scripted;
-  private readonly reader: Scripted;
-
-  constructor(
-    @Inject(REDIS_WRITER) writer: Redis,
-    @Inject(REDIS_READER) reader: Redis,
-    private readonly replication: Replication,
-    private readonly acks: ReplicaAcks,
-  ) {
-    this.writer = writer as Scripted;
-    this.reader = reader as Scripted;
-  }
+  constructor(private readonly redis: ReplicatedRedis) {}
 
   /**
    * Stores `{text, createdAt, author}` (no author when writes need no token) under a new id (or finds the entry its Idempotency-Key made) and
-   * resolves once enough replicas have it (ReplicaAcks): then replicas serve it too. Rejects with
+   * resolves once enough replicas have it: then replicas serve it too. Rejects with
    * NotReplicatedError (maybe stored, not acknowledged) or StorageFullError (nothing stored).
    */
-  async create(text: string, createdAt: string, options: CreateOptions = {}): Promise<CreateResult> {
-    await this.acks.ensureEnoughReplicas();
-    // JSON.stringify gives '{"text":...,"createdAt":...}'; the script puts the id in front.
-    const rest = JSON.stringify({ text, createdAt, author: options.writer }).slice(1);
-    const key = options.idempotencyKey === undefined ? undefined : idempotencyKeys(options.writer, options.idempotencyKey);
-    let reply: CreateReply;
-    try {
-      reply = key
-        ? await this.writer.createEntry(
-            4,
-            ENTRIES_KEY,
-            NEXT_ID_KEY,
-            key.record,
-            key.inFlight,
-            rest,
-            fingerprint(text),
-            RECORD_TTL_S,
-            IN_FLIGHT_TTL_MS,
-          )
-        : await this.writer.createEntry(2, ENTRIES_KEY, NEXT_ID_KEY, rest);
-    } catch (error) {
-      // The script checks memory at its first write, so nothing of the entry was stored.
-      if (/^OOM /.test((error as Error).message)) throw new StorageFullError();
-      throw error;
-    }
+  async create(id: string, text: string, createdAt: Date, options: CreateOptions = {}): Promise<CreateResult> {
+    const key = options.idempotencyKey === undefined ? undefined : idempotencyKeys(options.author, options.idempotencyKey);
+    const args = createArgs({
+      id,
+      text,
+      createdAt: createdAt.toISOString(),
+      author: options.author,
+      private: options.private || undefined,
+    });
+    const reply = await this.redis.write<CreateReply, Scripted>(
+      (writer) =>
+        key
+          ? writer.createEntry(
+              4,
+              ENTRY_KEY,
+              TIMELINE_KEY,
+              key.record,
+              key.inFlight,
+              ...args,
+              fingerprint(text),
+              RECORD_TTL_S,
+              IN_FLIGHT_TTL_MS,
+            )
+          : writer.createEntry(2, ENTRY_KEY, TIMELINE_KEY, ...args),
+      {
+        changed: ([outcome]) => outcome === 'created' || outcome === 'replayed',
+        // Answered either way: a retry with the key may now replay (once replicated). Sent before the
+        // answer on the same connection, so a later request through this API process finds it gone.
+        settled: ([outcome]) => {
+          if (key && outcome === 'created') this.redis.onPrimary((writer) => writer.del(key.inFlight)).catch(() => undefined);
+        },
+      },
+    );
+    // 80 random bits make this all but impossible; never overwrite an entry if it happens.
+    if (reply[0] === 'id-taken') throw new Error(`an entry with the new id ${id} exists already`);
     const [outcome, entry] = reply;
     if (outcome === 'key-reused' || outcome === 'key-in-flight') return { outcome };
-    try {
-      await this.acks.confirm();
-    } finally {
-      // Answered either way: a retry with the key may now replay (once replicated). Sent before the
-      // answer on the same connection, so a later request through this API process finds it gone.
-      if (key && outcome === 'created') this.writer.del(key.inFlight).catch(() => undefined);
-    }
     return { outcome, entry: entry! };
   }
 
-  /** One page, newest first, and the total. */
-  async page(offset: number, limit: number): Promise<{ total: number; entries: string[] }> {
-    const [total, entries] = await this.read((client) => client.pageOfEntries(ENTRIES_KEY, offset, offset + limit - 1));
-    return { total, entries };
+  /**
+   * Stores entries as they are (id, times, author, private: an import) with the create script, so
+   * each goes in whole or not at all, and never over an entry with the same id; then one WAIT (and
+   * ROLE) for all of them. Resolves with each entry's outcome ('id-taken': left as it was) once enough
+   * replicas have them all; rejects like create (NotReplicatedError or StorageFullError; the
+   * entries before the one that failed may be stored).
+   */
+  async importBatch(entries: Entry[]): Promise<('created' | 'id-taken')[]> {
+    // Confirmed even when every id was taken: the WAIT also covers what this connection wrote before,
+    // such as entries an earlier import stored but could not confirm.
+    const replies = await this.redis.write(async (writer: Scripted) => {
+      // A pipeline: the calls go out in one write, not one system call each.
+      const pipeline = writer.pipeline() as unknown as Scripted;
+      for (const entry of entries) void pipeline.createEntry(2, ENTRY_KEY, TIMELINE_KEY, ...createArgs(entry));
+      const replies = (await (pipeline as unknown as ChainableCommander).exec()) ?? [];
+      const failure = replies.find(([error]) => error);
+      if (failure) throw failure[0]!;
+      return replies;
+    });
+    return replies.map(([, reply]) => ((reply as CreateReply)[0] === 'created' ? 'created' : 'id-taken'));
+  }
+
+  /** One page of the entries `audience` holds, newest first, and their total. */
+  async page(audience: Audience, offset: number, limit: number): Promise<{ total: number; entries: string[] }> {
+    const [total, entries] = await this.redis.read((client: Scripted) =>
+      audience.all || audience.author === undefined
+        ? client.pageOfEntries(ENTRY_KEY, audience.all ? TIMELINE_KEY : PUBLIC_KEY, offset, offset + limit - 1)
+        : client.mergedPageOfEntries(ENTRY_KEY, PUBLIC_KEY, PRIVATE_PREFIX + audience.author, offset, limit),
+    );
+    // An id the timeline still lists while its entry is gone cannot happen (one script changes both); skip it if it does.
+    return { total, entries: entries.filter((entry) => entry !== null) };
+  }
+
+  /**
+   * A page of the entries `audience` holds whose words include every one of `words` and one
+   * starting with `prefix`, newest first, and how many match (docs/adr/0012-search.md). It walks
+   * the smallest of the word sets (or the sets of the words the prefix expands to, when they hold
+   * fewer), in steps of SEARCH_STEP, and checks each candidate's indexed words and visibility: its
+   * cost grows with the candidates, never with the journal, and no step holds Redis long.
+   */
+  async search(
+    words: string[],
+    prefix: string,
+    audience: Audience,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; entries: string[] }> {
+    return this.redis.read(async (client: Scripted) => {
+      const expansions = await wordsStartingWith(client, prefix);
+      const sizes = await Promise.all([...words, ...expansions].map((word) => client.zcard(WORD_PREFIX + word)));
+      const wordSizes = sizes.slice(0, words.length);
+      const prefixSize = sizes.slice(words.length).reduce((sum, size) => sum + size, 0);
+      if (expansions.length === 0 || wordSizes.some((size) => size === 0)) return { total: 0, entries: [] };
+      const smallest = wordSizes.indexOf(Math.min(...wordSizes));
+      const candidates =
+        smallest >= 0 && wordSizes[smallest]! <= prefixSize
+          ? await idsNewestFirst(client, WORD_PREFIX + words[smallest])
+          : await unionNewestFirst(
+              client,
+              expansions.map((word) => WORD_PREFIX + word),
+            );
+      const matches: string[] = [];
+      for (let at = 0; at < candidates.length; at += SEARCH_STEP) {
+        const step = candidates.slice(at, at + SEARCH_STEP);
+        const [indexed, readable] = await Promise.all([client.hmget(ENTRY_WORDS_KEY, ...step), this.readable(client, step, audience)]);
+        step.forEach((id, i) => {
+          if (readable[i] && hasWords(indexed[i] ?? null, words, prefix)) matches.push(id);
+        });
+      }
+      const ids = matches.slice(offset, offset + limit);
+      const entries = ids.length === 0 ? [] : await client.hmget(ENTRY_KEY, ...ids);
+      return { total: matches.length, entries: entries.filter((entry) => entry !== null) };
+    });
+  }
+
+  /**
+   * The entries `audience` may read, oldest first, one batch of at most EXPORT_BATCH (plus the
+   * entries sharing the last one's millisecond) per step. The cursor is a time, not a rank, so
+   * entries added or removed meanwhile never make the walk skip or repeat one.
+   */
+  async *oldestFirst(audience: Audience): AsyncGenerator<string[]> {
+    const key = !audience.all && audience.author === undefined ? PUBLIC_KEY : TIMELINE_KEY;
+    for (let after = '-inf'; ;) {
+      const batch = await this.redis.read(async (client: Scripted) => {
+        const step = await client.zrange(key, after, '+inf', 'BYSCORE', 'LIMIT', 0, EXPORT_BATCH, 'WITHSCORES');
+        if (step.length < 2 * EXPORT_BATCH) return { ids: evenItems(step), last: undefined };
+        const last = step.at(-1)!;
+        // The last millisecond may hold more entries than fit: take all of them now.
+        const ids = evenItems(step).filter((_, i) => step[2 * i + 1] !== last);
+        ids.push(...(await client.zrange(key, last, last, 'BYSCORE')));
+        return { ids, last };
+      });
+      const readable =
+        batch.ids.length === 0 ? [] : await this.redis.read((client: Scripted) => this.readable(client, batch.ids, audience));
+      const ids = batch.ids.filter((_, i) => readable[i]);
+      if (ids.length > 0) {
+        const entries = await this.redis.read((client: Scripted) => client.hmget(ENTRY_KEY, ...ids));
+        yield entries.filter((entry) => entry !== null);
+      }
+      if (batch.last === undefined) return;
+      after = `(${batch.last}`;
+    }
+  }
+
+  /** Which of `ids` `audience` may read: all, or those in the public set or in the author's private set. */
+  private async readable(client: Scripted, ids: string[], audience: Audience): Promise<boolean[]> {
+    if (audience.all) return ids.map(() => true);
+    const [publicScores, privateScores] = await Promise.all([
+      client.zmscore(PUBLIC_KEY, ...ids),
+      audience.author === undefined ? ids.map(() => null) : client.zmscore(PRIVATE_PREFIX + audience.author, ...ids),
+    ]);
+    return ids.map((_, i) => publicScores[i] !== null || privateScores[i] !== null);
   }
 
   /**
@@ -174,78 +388,116 @@ export class JournalStore {
    * REDIS_MIN_REPLICA_ACKS of them, another API pod made it, or the replica is resyncing after a
    * failover. If the primary does not answer, the replica's answer stands.
    */
-  async get(id: number): Promise<string | undefined> {
-    const score = String(id);
-    return this.read(async (client) => {
-      const [entry] = await client.zrange(ENTRIES_KEY, score, score, 'BYSCORE');
-      if (entry !== undefined || client === this.writer || !connected(this.writer)) return entry;
-      const [onPrimary] = await this.writer.zrange(ENTRIES_KEY, score, score, 'BYSCORE').catch(() => []);
-      return onPrimary;
+  async get(id: string): Promise<string | undefined> {
+    return (
+      (await this.redis.readYourWrites(
+        (client) => client.hget(ENTRY_KEY, id),
+        (found) => found === null,
+      )) ?? undefined
+    );
+  }
+
+  /** The entry as the primary has it now: what an edit or a delete checks rights and versions against. */
+  async current(id: string): Promise<string | undefined> {
+    return (await this.redis.onPrimary((writer) => writer.hget(ENTRY_KEY, id))) ?? undefined;
+  }
+
+  /**
+   * Replaces the entry by `json` (its createdAt unchanged) if it is still the version with SHA-1
+   * `digest`, and resolves once enough replicas have it: 'updated', or 'changed' / 'gone' (nothing
+   * written). Rejects like create.
+   */
+  async update(
+    id: string,
+    digest: string,
+    before: Owned,
+    json: string,
+    after: Owned & { text: string; createdAt: string },
+  ): Promise<'updated' | 'changed' | 'gone'> {
+    const at = Date.parse(after.createdAt);
+    return this.redis.write(
+      (writer: Scripted) =>
+        writer.updateEntry(ENTRY_KEY, id, digest, json, visibilityKey(before), visibilityKey(after), at, indexedWords(after.text)),
+      { changed: (result) => result === 'updated' },
+    );
+  }
+
+  /**
+   * Removes the entry if it is still the version with SHA-1 `digest` ('deleted', only once enough
+   * replicas have the removal; of concurrent deletes exactly one gets it), else 'changed' or 'gone'.
+   */
+  async delete(id: string, digest: string, entry: Owned): Promise<'deleted' | 'changed' | 'gone'> {
+    return this.redis.write((writer: Scripted) => writer.deleteEntry(ENTRY_KEY, TIMELINE_KEY, id, digest, visibilityKey(entry)), {
+      changed: (result) => result === 'deleted',
     });
-  }
-
-  /**
-   * Removes the entry if `owner` is undefined (anyone may) or its author. 'deleted' only if this call
-   * removed it (of concurrent deletes, exactly one gets it), and only once enough replicas have the
-   * removal. Not the owner's: its author (none: null).
-   */
-  async delete(id: number, owner?: string): Promise<'deleted' | 'not-found' | { author: string | null }> {
-    await this.acks.ensureEnoughReplicas();
-    const result = await this.writer.deleteEntry(ENTRIES_KEY, id, owner ?? '');
-    if (Array.isArray(result)) return { author: result[0] };
-    if (result !== 1) return 'not-found';
-    await this.acks.confirm();
-    return 'deleted';
-  }
-
-  /**
-   * Reads go to the replicas; to the primary when they are unreachable, or cut off from the primary
-   * (old data) while the primary is up. A read that fails is tried again, on the other client if it
-   * is connected, and a read finding neither connected waits for one: through a failover (clients
-   * reconnecting to the new primary or another replica) reads keep working. No new attempt starts
-   * later than READ_WAIT_MS after the read began.
-   */
-  private async read<T>(command: (client: Scripted) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + READ_WAIT_MS;
-    let client = this.readClient() ?? (await this.whenConnected([this.reader, this.writer], deadline));
-    for (;;) {
-      if (!client) throw new Error('neither the reader nor the writer is connected');
-      try {
-        return await command(client);
-      } catch (error) {
-        // Let the event loop run before the next attempt: a client can fail a command at once, without
-        // the network, and retrying in promise callbacks alone would never let it handle its own close
-        // (it stays 'ready') and would stall every other request of this process until the deadline.
-        await new Promise((resolve) => setImmediate(resolve));
-        const other = client === this.reader ? this.writer : this.reader;
-        client = await this.whenConnected([other, client], deadline);
-        if (!client) throw error;
-      }
-    }
-  }
-
-  private readClient(): Scripted | undefined {
-    const writerUp = connected(this.writer);
-    if (connected(this.reader) && (this.replication.readerInSync || !writerUp)) return this.reader;
-    return writerUp ? this.writer : undefined;
-  }
-
-  /** The first of `clients` that is connected, waiting for one until `deadline` (then none). */
-  private async whenConnected(clients: Scripted[], deadline: number): Promise<Scripted | undefined> {
-    while (Date.now() < deadline) {
-      const ready = clients.find(connected);
-      if (ready) return ready;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    return undefined;
   }
 }
 
+/** How many entries one export step reads: one HMGET of this size takes a few milliseconds. */
+const EXPORT_BATCH = 500;
+
+/** Members of a ZRANGE ... WITHSCORES reply (member, score, member, score...). */
+function evenItems(reply: string[]): string[] {
+  return reply.filter((_, i) => i % 2 === 0);
+}
+
+/** How many ids one search step reads and checks: one command of this size takes well under a millisecond. */
+const SEARCH_STEP = 1000;
+
+/** Every indexed word that starts with `prefix` (itself included), in steps. */
+async function wordsStartingWith(client: Redis, prefix: string): Promise<string[]> {
+  const from = Buffer.from(`[${prefix}`);
+  const to = Buffer.concat([from, Buffer.from([0xff])]);
+  const found: string[] = [];
+  for (;;) {
+    const step = await client.zrangebylex(WORDS_KEY, from, to, 'LIMIT', found.length, SEARCH_STEP);
+    found.push(...step);
+    if (step.length < SEARCH_STEP) return found;
+  }
+}
+
+/** The members of a sorted set, newest first, in steps (an id that moves between steps is kept once). */
+async function idsNewestFirst(client: Redis, key: string): Promise<string[]> {
+  const ids = new Set<string>();
+  for (let start = 0; ; start += SEARCH_STEP) {
+    const step = await client.zrange(key, String(start), String(start + SEARCH_STEP - 1), 'REV');
+    for (const id of step) ids.add(id);
+    if (step.length < SEARCH_STEP) return [...ids];
+  }
+}
+
+/** The members of several sorted sets, each once, newest first (ZRANGE ... REV's order: score, then id). */
+async function unionNewestFirst(client: Redis, keys: string[]): Promise<string[]> {
+  const scores = new Map<string, number>();
+  for (const key of keys) {
+    for (let start = 0; ; start += SEARCH_STEP) {
+      const step = await client.zrange(key, String(start), String(start + SEARCH_STEP - 1), 'REV', 'WITHSCORES');
+      for (let i = 0; i < step.length; i += 2) scores.set(step[i]!, Number(step[i + 1]));
+      if (step.length < 2 * SEARCH_STEP) break;
+    }
+  }
+  return [...scores].sort(([a, x], [b, y]) => y - x || (a < b ? 1 : a > b ? -1 : 0)).map(([id]) => id);
+}
+
+/** Whether an entry's indexed words (space-separated; null: not indexed) hold all of `words` and one starting with `prefix`. */
+function hasWords(indexed: string | null, words: string[], prefix: string): boolean {
+  if (indexed === null) return false;
+  const own = indexed.split(' ');
+  return words.every((word) => own.includes(word)) && own.some((word) => word.startsWith(prefix));
+}
+
 /**
- * Able to send a command now. When Redis closes a connection, the socket stops taking writes at
- * once but ioredis says 'ready' until its close handler has run: such a client fails every command
- * with "Stream isn't writeable".
+ * The create script's arguments after its keys: id, time (ms), the entry's JSON after the id (the
+ * script puts the id in front; fields that are undefined are left out), visibility set, words.
  */
-function connected(client: Redis): boolean {
-  return client.status === 'ready' && client.stream.writable;
+function createArgs(entry: Entry): (string | number)[] {
+  const { id, ...rest } = entry;
+  const json = JSON.stringify({
+    text: rest.text,
+    createdAt: rest.createdAt,
+    updatedAt: rest.updatedAt,
+    author: rest.author,
+    private: rest.private,
+  }).slice(1);
+  return [id, Date.parse(rest.createdAt), json, visibilityKey(rest), indexedWords(rest.text)];
 }

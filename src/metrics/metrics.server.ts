@@ -3,7 +3,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { Metrics } from './metrics.js';
 
 /**
- * /metrics on its own port (METRICS_PORT): the Ingress routes only the API's port, so scrapes stay
+ * /metrics on its own port (METRICS_PORT): the Gateway routes only the API's port, so scrapes stay
  * inside the cluster, and they are never logged, rate limited or counted as API traffic.
  */
 export async function serveMetrics(metrics: Metrics, port: number, host: string): Promise<Server> {

@@ -4,7 +4,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import { REDIS_WRITER } from '../redis/redis.tokens.js';
 import { rateLimitConfig, type RateLimitConfig } from './rate-limit.config.js';
-import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+import { RATE_LIMIT_SCRIPTS, RedisThrottlerStorage } from './redis-throttler.storage.js';
+import { RedisModule } from '../redis/redis.module.js';
 
 /**
  * Configures @nestjs/throttler (a global module) for WriteRateLimitGuard: one fixed window of a
@@ -12,6 +13,7 @@ import { RedisThrottlerStorage } from './redis-throttler.storage.js';
  */
 @Module({
   imports: [
+    RedisModule.forFeature(RATE_LIMIT_SCRIPTS),
     ThrottlerModule.forRootAsync({
       imports: [ConfigModule.forFeature(rateLimitConfig)],
       inject: [rateLimitConfig.KEY, REDIS_WRITER],

@@ -25,67 +25,66 @@ if hits == limit + 1 and block > 0 then
 end
 return { hits, left }`;
 
-// Milliseconds until the counter expires if it has reached the limit, else 0; counts nothing.
-const BLOCKED_SCRIPT = `
-local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
-if hits < tonumber(ARGV[1]) then return 0 end
-return redis.call('PTTL', KEYS[1])`;
-
 /**
  * A hit takes well under a millisecond; a hung primary would hold it for the client's 800 ms command
  * timeout, before the write's own 800 ms. Giving up sooner keeps such a write's 503 well inside 2 s.
  */
 const HIT_TIMEOUT_MS = 250;
 
-/** The limiter's Lua scripts, defined on the writer where it is made (RedisModule.forRoot in AppModule). */
+/** The limiter's Lua scripts (RedisModule.forFeature in RateLimitModule). */
 export const RATE_LIMIT_SCRIPTS: RedisScripts = {
   rateLimitHit: { numberOfKeys: 1, lua: HIT_SCRIPT },
-  rateLimitBlocked: { numberOfKeys: 1, lua: BLOCKED_SCRIPT },
 };
 
 type Scripted = Redis & {
   rateLimitHit(key: string, windowMs: number, limit: number, blockMs: number): Promise<[number, number]>;
-  rateLimitBlocked(key: string, limit: number): Promise<number>;
 };
+
+/** One hit counted: the hits in this window, and the milliseconds until the window (or block) ends. */
+export interface Hit {
+  hits: number;
+  leftMs: number;
+}
 
 /**
  * @nestjs/throttler's storage on the API's Redis primary (the writer client). When Redis cannot
- * answer, the limiter fails open: the request goes on (a write then gets the usual 503 from the
- * store), and one warning per outage says that limiting is off, never one per request.
+ * answer, the write limiter fails open: the request goes on (a write then gets the usual 503 from
+ * the store). Failed sign-ins are counted with `hit`, which throws instead (src/auth fails closed).
+ * One warning per outage says what stops, never one per request.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('RateLimit');
   private readonly redis: Scripted;
   private failing = false;
 
-  /** `what` names what is counted in the log lines: "writes", "failed sign-ins". */
+  /** `what` names what is counted ("writes", "failed sign-ins"); `outage` says what happens while Redis cannot count, and after. */
   constructor(
     writer: Redis,
     private readonly what = 'writes',
+    private readonly outage = { during: 'rate limiting is off', after: 'rate limiting is back on' },
   ) {
     this.redis = writer as Scripted;
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number): ReturnType<ThrottlerStorage['increment']> {
-    let hits: number;
-    let leftMs: number;
+    let counted: Hit;
     try {
-      [hits, leftMs] = await this.answer(this.redis.rateLimitHit(RATE_KEY_PREFIX + key, ttl, limit, blockDuration));
+      counted = await this.hit(key, ttl, limit, blockDuration);
     } catch {
       return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
     }
-    const seconds = Math.ceil(leftMs / 1000);
-    const isBlocked = hits > limit;
-    return { totalHits: hits, timeToExpire: seconds, isBlocked, timeToBlockExpire: isBlocked ? seconds : 0 };
+    const seconds = Math.ceil(counted.leftMs / 1000);
+    const isBlocked = counted.hits > limit;
+    return { totalHits: counted.hits, timeToExpire: seconds, isBlocked, timeToBlockExpire: isBlocked ? seconds : 0 };
   }
 
-  /** Whole seconds until the counter expires if it has reached `limit` (without counting a hit), else 0. */
-  async blockedFor(key: string, limit: number): Promise<number> {
-    try {
-      return Math.ceil((await this.answer(this.redis.rateLimitBlocked(RATE_KEY_PREFIX + key, limit))) / 1000);
-    } catch {
-      return 0;
-    }
+  /**
+   * Counts a hit and answers the count in one atomic step, so simultaneous hits each see their own
+   * number; throws when Redis does not answer within HIT_TIMEOUT_MS.
+   */
+  async hit(key: string, ttl: number, limit: number, blockDuration: number): Promise<Hit> {
+    const [hits, leftMs] = await this.answer(this.redis.rateLimitHit(RATE_KEY_PREFIX + key, ttl, limit, blockDuration));
+    return { hits, leftMs };
   }
 
   /** Redis's answer within HIT_TIMEOUT_MS, logging when counting stops and starts working again. */
@@ -96,12 +95,12 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     });
     try {
       const result = await Promise.race([command, timeout]);
-      if (this.failing) this.logger.log(`Redis counts ${this.what} again: rate limiting is back on`);
+      if (this.failing) this.logger.log(`Redis counts ${this.what} again: ${this.outage.after}`);
       this.failing = false;
       return result;
     } catch (error) {
       if (!this.failing)
-        this.logger.warn(`Redis cannot count ${this.what} (${(error as Error).message}): rate limiting is off until it answers`);
+        this.logger.warn(`Redis cannot count ${this.what} (${(error as Error).message}): ${this.outage.during} until it answers`);
       this.failing = true;
       throw error;
     } finally {

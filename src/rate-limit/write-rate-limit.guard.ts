@@ -5,10 +5,10 @@ import { ApiProblem, retryAfter } from '../openapi/responses.js';
 import { ProblemException } from '../problem/problem.js';
 
 /**
- * Limits the journal's writes (POST and DELETE /api/entries) per writer; put it on the write
+ * Limits the journal's writes (POST and DELETE /api/entries) per author; put it on the write
  * handlers only, so reads, health and docs are never limited, after WriteAuthGuard.
  *
- * The writer is the token's name when writes need one (one budget per name, from any address);
+ * The author is the token's name when writes need one (one budget per name, from any address);
  * without auth it is the client's address: @nestjs/throttler's default tracker: Fastify's `request.ip`, which follows
  * X-Forwarded-For only through the proxies TRUST_PROXY names (main.ts), so a client cannot choose
  * its own address; IPv6 clients are grouped by /64, which one client usually holds whole.
@@ -29,7 +29,7 @@ export class WriteRateLimitGuard extends ThrottlerGuard {
   }
 
   protected override getTracker(request: FastifyRequest): Promise<string> {
-    return request.writer ? Promise.resolve(`writer:${request.writer.name}`) : super.getTracker(request);
+    return request.author ? Promise.resolve(`author:${request.author.name}`) : super.getTracker(request);
   }
 
   /** One budget per client for all writes: the default key would give each handler its own. */
@@ -54,7 +54,7 @@ export class WriteRateLimitGuard extends ThrottlerGuard {
 }
 
 /**
- * A 429 in the OpenAPI document: creates and deletes share one budget per writer (per client
+ * A 429 in the OpenAPI document: creates and deletes share one budget per author (per client
  * address without a token) when RATE_LIMIT_WRITES_PER_MINUTE is set; and an address with too many
  * failed sign-ins (src/auth) waits too.
  */

@@ -1,7 +1,9 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { redisConfig, type RedisConfig } from '../config/redis.config.js';
 import { REDIS_WRITER } from './redis.tokens.js';
+import { SentinelView, type Agreed } from './sentinel-view.js';
+import { REDIS_TIMING } from './timing.js';
 
 /**
  * Events a Sentinel publishes from the moment a failover starts until it sends REPLICAOF NO ONE to
@@ -18,18 +20,8 @@ const FAILOVER_STARTING = [
   '+failover-state-wait-promotion',
 ];
 const SWITCH_MASTER = '+switch-master';
-/** What a vote is about before any +switch-master was heard; the next one ends it. */
-const UNKNOWN_PRIMARY = 'the current primary';
+const VOTE = '+vote-for-leader';
 
-/**
- * How long a failover that started counts as under way when no +switch-master ends it: the
- * failover-timeout the Sentinels are given (kustomize/components/sentinel/sentinel.sh), after which
- * a leader that has not finished gives up.
- */
-export const FAILOVER_HOLD_MS = 10_000;
-
-/** How long start-up waits for the Sentinels' event channels before it goes on (writes stay refused until they answer). */
-const SUBSCRIBE_WAIT_MS = 2000;
 
 /**
  * Sentinel mode: tells when confirming a write would be unsafe because the Sentinels are replacing
@@ -40,68 +32,56 @@ const SUBSCRIBE_WAIT_MS = 2000;
  * whenever the Sentinels fail over a primary that is still up: judged down wrongly (a slow answer
  * with a short down-after) or asked to (SENTINEL FAILOVER).
  *
- * So it listens to every Sentinel's event channels and refuses:
- * - from the first sign of a failover (an attempt, a vote, a promotion step) until a +switch-master
- *   moves away from the primary being failed over (or FAILOVER_HOLD_MS passed);
- * - a writer connection made before the last +switch-master heard (it may still be the old
- *   primary's); it drops that connection, so the writer asks the Sentinels for the new primary;
- * - whenever it hears fewer than a majority of the Sentinels (it could miss the failover).
- * Without Sentinels (the two fixed URLs) it never refuses.
+ * So it listens to every Sentinel's event channels and refuses, for the primary the Sentinels
+ * agree on now (SentinelView), from the first sign of a failover of that primary (an attempt, a
+ * promotion step naming it, or a vote in an epoch newer than the one that made it primary) until
+ * a +switch-master moves away from it (or REDIS_TIMING.failoverHoldMs passed). An event about an earlier
+ * failover, however late it arrives, names another primary or an older epoch: it never fences
+ * the current one. It also drops the writer's connection at every +switch-master, so the writer
+ * asks the Sentinels for the new primary. Without Sentinels (the two fixed URLs) it never refuses.
  */
 @Injectable()
-export class FailoverFence implements OnModuleInit, OnApplicationShutdown {
+export class FailoverFence implements OnApplicationShutdown {
   private readonly logger = new Logger(FailoverFence.name);
   private readonly listeners: Redis[];
-  /** The listeners subscribed right now. */
-  private readonly hearing = new Set<Redis>();
-  private readonly needed: number;
   private readonly masterName?: string;
   /**
    * The primaries (host:port) a failover was heard to start for, and until when that counts. A
-   * +switch-master ends only the one it moves away from: a Sentinel that learns of an earlier
-   * failover late must not end the fence of a later one.
+   * +switch-master ends only the one it moves away from.
    */
   private readonly failovers = new Map<string, number>();
-  /** The primary named by the last +switch-master heard: what a vote (it names none) is about. */
-  private primary?: string;
+  /** Votes heard, by epoch, and until when they count. A vote names no primary: its epoch says which failover it is. */
+  private readonly votes = new Map<number, number>();
   /** How many +switch-master announcements were heard (from any Sentinel). */
   private heardSwitches = 0;
 
   constructor(
     @Inject(REDIS_WRITER) private readonly writer: Redis,
+    private readonly view: SentinelView,
     @Inject(redisConfig.KEY) config: RedisConfig,
   ) {
     const endpoint = config.writer;
     if (typeof endpoint === 'string') {
       this.listeners = [];
-      this.needed = 0;
       return;
     }
     this.masterName = endpoint.masterName;
-    this.needed = Math.floor(endpoint.sentinels.length / 2) + 1;
     this.listeners = endpoint.sentinels.map(({ host, port }) => this.listen(host, port, config.password));
   }
 
-  /** Why a write must not be confirmed now, or undefined when it may be. */
-  refusal(): string | undefined {
-    if (this.hearing.size < this.needed) return `only ${this.hearing.size} of the ${this.listeners.length} Sentinels can be heard`;
+  /** Why a write to `primary` (as SentinelView agrees on it) must not be confirmed now, or undefined when it may be. */
+  refusal(primary: Agreed['primary']): string | undefined {
     const now = Date.now();
-    for (const [primary, until] of this.failovers) {
-      if (now < until) return `the Sentinels are failing over the primary ${primary}`;
-      this.failovers.delete(primary);
-    }
+    for (const [address, until] of this.failovers) if (now >= until) this.failovers.delete(address);
+    for (const [epoch, until] of this.votes) if (now >= until || epoch <= primary.configEpoch) this.votes.delete(epoch);
+    if (this.failovers.has(primary.address)) return `the Sentinels are failing over the primary ${primary.address}`;
+    if (this.votes.size > 0) return `the Sentinels are voting to fail over the primary ${primary.address}`;
     return undefined;
   }
 
   /** Counts +switch-master announcements: a writer connection made before the latest one may be to the old primary. */
   get switches(): number {
     return this.heardSwitches;
-  }
-
-  async onModuleInit(): Promise<void> {
-    if (this.listeners.length === 0) return;
-    const deadline = Date.now() + SUBSCRIBE_WAIT_MS;
-    while (this.hearing.size < this.needed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   }
 
   onApplicationShutdown(): void {
@@ -121,14 +101,8 @@ export class FailoverFence implements OnModuleInit, OnApplicationShutdown {
       maxRetriesPerRequest: null,
       retryStrategy: () => 200,
     });
-    listener.on('error', () => undefined); // counted out while down (close); the writer logs Redis trouble
-    listener.on('ready', () => {
-      listener
-        .subscribe(...FAILOVER_STARTING, SWITCH_MASTER)
-        .then(() => this.hearing.add(listener))
-        .catch(() => undefined);
-    });
-    listener.on('close', () => this.hearing.delete(listener));
+    listener.on('error', () => undefined); // SentinelView tells whether a Sentinel answers; the writer logs Redis trouble
+    listener.on('ready', () => void listener.subscribe(...FAILOVER_STARTING, SWITCH_MASTER).catch(() => undefined));
     listener.on('message', (channel: string, message: string) => this.heard(where, channel, message));
     return listener;
   }
@@ -141,20 +115,27 @@ export class FailoverFence implements OnModuleInit, OnApplicationShutdown {
       if (name !== this.masterName) return;
       this.heardSwitches++;
       this.failovers.delete(`${oldHost}:${oldPort}`);
-      this.failovers.delete(UNKNOWN_PRIMARY);
-      this.primary = `${host}:${port}`;
       this.logger.log(
-        `Sentinel ${sentinel} names ${this.primary} the new primary: writes are confirmed again once the writer has reconnected`,
+        `Sentinel ${sentinel} names ${host}:${port} the new primary: writes are confirmed again once the writer has reconnected`,
       );
       if (this.writer.status === 'ready') this.writer.disconnect(true);
+      this.view.askAll();
       return;
     }
-    const primary = channel === '+vote-for-leader' ? (this.primary ?? UNKNOWN_PRIMARY) : this.failingOver(words);
+    if (channel === VOTE) {
+      // "<leader run id> <epoch>"
+      const epoch = Number(words[1]);
+      if (!Number.isInteger(epoch)) return;
+      if (!this.votes.has(epoch)) this.logger.warn(`Sentinel ${sentinel}: ${channel} ${message}; writes are refused until a new primary is named`);
+      this.votes.set(epoch, Date.now() + REDIS_TIMING.failoverHoldMs);
+      return;
+    }
+    const primary = this.failingOver(words);
     if (primary === undefined) return;
     if (!this.failovers.has(primary)) {
-      this.logger.warn(`Sentinel ${sentinel}: ${channel} ${message}; writes are refused until a new primary is named`);
+      this.logger.warn(`Sentinel ${sentinel}: ${channel} ${message}; writes to ${primary} are refused until a new primary is named`);
     }
-    this.failovers.set(primary, Date.now() + FAILOVER_HOLD_MS);
+    this.failovers.set(primary, Date.now() + REDIS_TIMING.failoverHoldMs);
   }
 
   /** The primary a failover event is about: "master <name> <host> <port>" or "... @ <name> <host> <port>"; another name: undefined. */

@@ -1,12 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisEndpoint } from '../config/redis.config.js';
-
-/** Bounded so that a dead or hung Redis turns into a fast 503, never a hanging request. */
-const COMMAND_TIMEOUT_MS = 800;
+import { REDIS_TIMING } from './timing.js';
 
 /** Lua scripts by name, each then callable as a method of the client (ioredis sends them by SHA). */
 export type RedisScripts = NonNullable<RedisOptions['scripts']>;
+
+/** Defines `scripts` on the client as methods (ioredis sends them by SHA, the script itself after a NOSCRIPT). */
+export function defineScripts(client: Redis, scripts: RedisScripts): void {
+  for (const [name, definition] of Object.entries(scripts)) client.defineCommand(name, definition);
+}
 
 /** Clients closed on purpose (closeRedisClient): the only ones that may stay ended. */
 const closed = new WeakSet<Redis>();
@@ -15,22 +18,16 @@ const closed = new WeakSet<Redis>();
  * The writer talks to the primary, the reader to the replicas: at a fixed URL each, or, in
  * Sentinel mode, wherever the Sentinels say they are now.
  */
-export function createRedisClient(
-  role: 'writer' | 'reader',
-  endpoint: RedisEndpoint,
-  password: string | undefined,
-  scripts: RedisScripts,
-): Redis {
+export function createRedisClient(role: 'writer' | 'reader', endpoint: RedisEndpoint, password: string | undefined): Redis {
   const logger = new Logger(`Redis ${role}`);
   const common: RedisOptions = {
     password,
-    scripts,
     connectionName: `journal-${role}`,
     // No offline queue: while disconnected a command fails at once instead of waiting for a reconnect.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 1000,
-    commandTimeout: COMMAND_TIMEOUT_MS,
+    commandTimeout: REDIS_TIMING.commandTimeoutMs,
     // Reconnect forever, so the API heals by itself when Redis comes back.
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   };

@@ -3,8 +3,10 @@ import { describe, expect, it, jest } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import type { RedisConfig } from '../config/redis.config.js';
 import type { FailoverFence } from './failover-fence.js';
-import { NotReplicatedError, REPLICA_WAIT_MS, ReplicaAcks } from './replica-acks.js';
+import { NotReplicatedError, ReplicaAcks } from './replica-acks.js';
+import { REDIS_TIMING } from './timing.js';
 import type { Replication } from './replication.js';
+import type { Agreed, SentinelView } from './sentinel-view.js';
 
 /** A writer whose WAITs the test answers one by one, in the order they were sent. */
 function fakeWriter() {
@@ -15,21 +17,35 @@ function fakeWriter() {
         pending.push({ args, answer: (acks) => (acks instanceof Error ? reject(acks) : resolve(acks)) });
       }),
   );
-  const client = Object.assign(new EventEmitter(), { wait });
+  /** With Sentinels: the primary's run id (INFO server) and the replicas online at it (ROLE, sent with each WAIT). */
+  const primary = { runId: '0f3a9c', online: ['10.0.0.2:6379', '10.0.0.3:6379'] };
+  const info = jest.fn(async () => `# Server\r\nrun_id:${primary.runId}\r\n`);
+  const call = jest.fn(async () => ['master', 100, primary.online.map((address) => [...address.split(':'), '100'])]);
+  const client = Object.assign(new EventEmitter(), { wait, info, call });
   return {
     client: client as unknown as Redis,
     wait,
     pending,
+    primary,
     connectionLost: () => client.emit('close'),
-    connected: () => client.emit('connect'),
+    connected: () => {
+      client.emit('connect');
+      client.emit('ready');
+    },
   };
 }
 
 function fakeReplication(replicas: number, afterRefresh = replicas) {
-  return {
+  const replication = {
     replicaCount: jest.fn(async () => replicas),
     refreshReplicas: jest.fn(async () => afterRefresh),
+    replicaAddresses: new Set(['10.0.0.2:6379', '10.0.0.3:6379']),
+    noteRole: (role: [string, number, string[][]]) => {
+      replication.replicaAddresses = new Set(role[2].map(([host, port]) => `${host}:${port}`));
+      return role[2].length;
+    },
   };
+  return replication;
 }
 
 /** What the Sentinels' events said, as the test sets it. */
@@ -37,28 +53,43 @@ function fakeFence() {
   return { refusal: (): string | undefined => undefined, switches: 0 };
 }
 
-function setUp(minReplicaAcks: number, replicas: number, afterRefresh = replicas) {
+/** What a fresh majority of Sentinels agrees on (or why none does), as the test sets it; disabled without Sentinels. */
+function fakeView(enabled: boolean) {
+  const view = {
+    enabled,
+    agreed: (): Agreed | string => ({
+      primary: { address: '10.0.0.1:6379', runId: '0f3a9c', configEpoch: 1 },
+      promotable: new Set(['10.0.0.2:6379', '10.0.0.3:6379']),
+    }),
+  };
+  return view;
+}
+
+function setUp(minReplicaAcks: number, replicas: number, afterRefresh = replicas, sentinels = false) {
   const writer = fakeWriter();
   const replication = fakeReplication(replicas, afterRefresh);
   const fence = fakeFence();
+  const view = fakeView(sentinels);
   const acks = new ReplicaAcks(
     writer.client,
     replication as unknown as Replication,
     fence as unknown as FailoverFence,
+    view as unknown as SentinelView,
     { minReplicaAcks } as RedisConfig,
   );
-  return { acks, writer, replication, fence };
+  if (sentinels) writer.connected();
+  return { acks, writer, replication, fence, view };
 }
 
 /** Lets pending promise callbacks run. */
 const settle = () => new Promise((r) => setImmediate(r));
 
 describe('ReplicaAcks (group commit)', () => {
-  it('waits for every replica the primary has, at most REPLICA_WAIT_MS', async () => {
+  it('waits for every replica the primary has, at most REDIS_TIMING.replicaWaitMs', async () => {
     const { acks, writer } = setUp(1, 2);
     const confirmed = acks.confirm();
     await settle();
-    expect(writer.pending.map((p) => p.args)).toEqual([[2, REPLICA_WAIT_MS]]);
+    expect(writer.pending.map((p) => p.args)).toEqual([[2, REDIS_TIMING.replicaWaitMs]]);
     writer.pending[0].answer(2);
     await expect(confirmed).resolves.toBeUndefined();
   });
@@ -103,7 +134,7 @@ describe('ReplicaAcks (group commit)', () => {
     const { acks, writer } = setUp(2, 1);
     void acks.acks();
     await settle();
-    expect(writer.pending[0].args).toEqual([2, REPLICA_WAIT_MS]);
+    expect(writer.pending[0].args).toEqual([2, REDIS_TIMING.replicaWaitMs]);
   });
 
   it('passes a failed WAIT to the writes it covered; the next writes get a WAIT of their own', async () => {
@@ -151,8 +182,12 @@ describe('ReplicaAcks (group commit)', () => {
     expect(writer.wait).not.toHaveBeenCalled();
   });
 
+});
+
+describe('ReplicaAcks with Sentinels', () => {
   it('refuses writes, before writing and after their WAIT, while the Sentinels fail the primary over', async () => {
-    const { acks, writer, fence } = setUp(1, 2);
+    const { acks, writer, fence } = setUp(1, 2, 2, true);
+    await settle();
     const confirmed = acks.confirm();
     await settle();
     fence.refusal = () => 'the Sentinels are failing the primary over'; // heard while the WAIT was out
@@ -166,7 +201,8 @@ describe('ReplicaAcks (group commit)', () => {
   });
 
   it('refuses writes on a connection made before the last +switch-master; confirms again on the next connection', async () => {
-    const { acks, writer, fence } = setUp(1, 2);
+    const { acks, writer, fence } = setUp(1, 2, 2, true);
+    await settle();
     fence.switches = 1; // a new primary was named: this connection may be to the old one
     const stale = acks.confirm();
     await settle();
@@ -176,9 +212,62 @@ describe('ReplicaAcks (group commit)', () => {
     );
     writer.connectionLost();
     writer.connected();
+    await settle();
     const fresh = acks.confirm();
     await settle();
     writer.pending[1].answer(2);
     await expect(fresh).resolves.toBeUndefined();
+  });
+
+  it('refuses while no fresh majority of Sentinels agrees on the primary (a silent partition)', async () => {
+    const { acks, view } = setUp(1, 2, 2, true);
+    await settle();
+    view.agreed = () => 'only 1 of the 3 Sentinels answered in the last 1000 ms';
+    await expect(acks.ensureEnoughReplicas()).rejects.toThrow(/only 1 of the 3 Sentinels answered/);
+  });
+
+  it('refuses when the writer reaches another Redis than the primary the Sentinels agree on', async () => {
+    const { acks, writer } = setUp(1, 2, 2, true);
+    writer.primary.runId = '7b21e4';
+    writer.connectionLost();
+    writer.connected();
+    await settle();
+    await expect(acks.ensureEnoughReplicas()).rejects.toThrow(/the writer is not connected to 10.0.0.1:6379/);
+  });
+
+  it('refuses before writing when a replica the Sentinels could promote is not online at the primary', async () => {
+    const { acks, replication } = setUp(1, 1, 1, true);
+    await settle();
+    replication.replicaAddresses = new Set(['10.0.0.2:6379']);
+    await expect(acks.ensureEnoughReplicas()).rejects.toThrow(/could promote 10.0.0.3:6379, which is not online at the primary/);
+  });
+
+  it('waits for every online replica, and refuses when WAIT counts fewer, though REDIS_MIN_REPLICA_ACKS would do', async () => {
+    const { acks, writer } = setUp(1, 2, 2, true);
+    await settle();
+    const confirmed = acks.confirm();
+    await settle();
+    expect(writer.wait).toHaveBeenCalledWith(2, REDIS_TIMING.replicaWaitMs);
+    writer.pending[0].answer(1); // WAIT counts any replica: this one may not be the one the Sentinels promote
+    await expect(confirmed).rejects.toThrow(/1 of the replicas online at the primary did not confirm it/);
+  });
+
+  it('refuses when a promotable replica dropped off the primary while the WAIT was out', async () => {
+    const { acks, writer } = setUp(1, 2, 2, true);
+    await settle();
+    writer.primary.online = ['10.0.0.2:6379']; // what the ROLE sent with the WAIT will say
+    const confirmed = acks.confirm();
+    await settle();
+    writer.pending[0].answer(1);
+    await expect(confirmed).rejects.toThrow(/could promote 10.0.0.3:6379, which is not online at the primary/);
+  });
+
+  it('confirms once every online replica, all the promotable ones among them, confirmed', async () => {
+    const { acks, writer } = setUp(1, 2, 2, true);
+    await settle();
+    const confirmed = acks.confirm();
+    await settle();
+    writer.pending[0].answer(2);
+    await expect(confirmed).resolves.toBeUndefined();
   });
 });

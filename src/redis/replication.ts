@@ -12,6 +12,7 @@ const REFRESH_MS = 1000;
 @Injectable()
 export class Replication implements OnApplicationShutdown {
   private replicas?: number;
+  private addresses = new Set<string>();
   private readerCutOff = true; // until its first ROLE says otherwise
   private readonly timer: NodeJS.Timeout;
 
@@ -32,6 +33,24 @@ export class Replication implements OnApplicationShutdown {
     return this.replicas ?? (await this.refreshReplicas());
   }
 
+  /** The replicas online at the primary, as `host:port` (their announced address), at the last ROLE seen. */
+  get replicaAddresses(): ReadonlySet<string> {
+    return this.addresses;
+  }
+
+  /** Takes the primary's ROLE reply (asked here or by a caller that needed it anyway). */
+  noteRole(role: unknown[]): number {
+    if (role[0] !== 'master') {
+      this.replicas = 0;
+      this.addresses = new Set();
+    } else {
+      const replicas = role[2] as [string, string, string][];
+      this.replicas = replicas.length;
+      this.addresses = new Set(replicas.map(([host, port]) => `${host}:${port}`));
+    }
+    return this.replicas;
+  }
+
   /** False while the reader is a replica whose link to the primary is not up. */
   get readerInSync(): boolean {
     return !this.readerCutOff;
@@ -40,8 +59,7 @@ export class Replication implements OnApplicationShutdown {
   /** Called on connect, every second, and when a WAIT falls short. */
   async refreshReplicas(): Promise<number> {
     try {
-      const role = (await this.writer.call('ROLE')) as [string, number, unknown[]];
-      this.replicas = role[0] === 'master' ? role[2].length : 0;
+      this.noteRole((await this.writer.call('ROLE')) as unknown[]);
     } catch {
       // The primary is down: writes fail anyway; the next refresh tries again.
     }

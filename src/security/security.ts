@@ -73,16 +73,3 @@ export function corsFor(origins: string[]): CorsOptions {
     maxAge: 600,
   };
 }
-
-/**
- * Fastify's trustProxy from TRUST_PROXY: which X-Forwarded-For hops to believe when working out a
- * client's address (the rate limit's key). Unset: none, so a client cannot pick its own address.
- */
-export function trustedProxies(setting: string | undefined): boolean | string | ((address: string, hop: number) => boolean) {
-  if (setting === undefined) return false;
-  if (/^\d+$/.test(setting)) {
-    const hops = Number(setting);
-    return (_address, hop) => hop < hops;
-  }
-  return setting;
-}

@@ -4,6 +4,7 @@ import { call, expectProblem, type Reply } from '../support/http.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { useJournal } from '../support/journal.js';
 import type { RedisPair } from '../support/redis.js';
+import { storedEntries } from '../support/stored-entries.js';
 
 let redis: RedisPair;
 let api: ApiProcess;
@@ -22,9 +23,10 @@ async function timed(method: string, path: string, body?: unknown): Promise<Repl
   return { ...reply, ms: Date.now() - start };
 }
 
-async function expectFast503(method: string, path: string, body?: unknown): Promise<void> {
+/** A 503 storage problem (`types`: which, see expectProblem) with Retry-After, within 2 s. */
+async function expectFast503(types: string | string[], method: string, path: string, body?: unknown): Promise<void> {
   const reply = await timed(method, path, body);
-  expectProblem(reply, 503);
+  expectProblem(reply, 503, types);
   expect(reply.headers.get('retry-after')).toMatch(/^\d+$/);
   expect(reply.ms).toBeLessThan(2000);
 }
@@ -41,8 +43,8 @@ describe('primary down', () => {
   });
 
   it('fails writes fast with 503 problem+json and Retry-After', async () => {
-    await expectFast503('POST', '/api/entries', { text: 'no primary' });
-    await expectFast503('DELETE', `/api/entries/${existing.id}`);
+    await expectFast503('storage-unavailable', 'POST', '/api/entries', { text: 'no primary' });
+    await expectFast503('storage-unavailable', 'DELETE', `/api/entries/${existing.id}`);
   });
 
   it('stays ready (reads work) while the report shows the writer down', async () => {
@@ -65,7 +67,8 @@ describe('replica (read endpoint) down', () => {
 
   it('falls back to the primary for reads; writes are refused (no replica to confirm them)', async () => {
     expect((await timed('GET', `/api/entries/${existing.id}`)).body).toEqual(existing);
-    await expectFast503('POST', '/api/entries', { text: 'no replica' });
+    await expectFast503('write-not-confirmed', 'POST', '/api/entries', { text: 'no replica' });
+    await expectFast503('write-not-confirmed', 'DELETE', `/api/entries/${existing.id}`);
     expect((await call(api.url, 'GET', '/healthz/ready')).status).toBe(200);
   });
 
@@ -76,7 +79,7 @@ describe('replica (read endpoint) down', () => {
       'reads to reach the replica again',
       async () => {
         const calls = () =>
-          redis.replica.command('INFO', 'commandstats').then((s) => /cmdstat_zrange:calls=(\d+)/.exec(String(s))?.[1] ?? '0');
+          redis.replica.command('INFO', 'commandstats').then((s) => /cmdstat_hget:calls=(\d+)/.exec(String(s))?.[1] ?? '0');
         const before = await calls();
         await call(api.url, 'GET', `/api/entries/${existing.id}`);
         return (await calls()) !== before ? true : undefined;
@@ -95,7 +98,7 @@ describe('replica cut off from the primary (linking, syncing or partitioned)', (
   it('reads from the primary, so a reader never gets the old data the replica still serves', async () => {
     await redis.replica.command('REPLICAOF', '127.0.0.1', await freePort()); // a primary that is not there
     // Straight to the primary: the cut-off replica can never have this entry.
-    await redis.primary.command('ZADD', 'journal:entries', 800000, '{"id":"800000","text":"fresh","createdAt":"2026-01-01T00:00:00.000Z"}');
+    await storedEntries.put(redis.primary, '800000', '{"id":"800000","text":"fresh","createdAt":"2026-01-01T00:00:00.000Z"}');
     // A page shows it once reads come from the primary (an entry by id is also looked for there).
     await waitFor(
       'reads to come from the primary',
@@ -103,7 +106,7 @@ describe('replica cut off from the primary (linking, syncing or partitioned)', (
       5000,
     );
     expect((await call(api.url, 'GET', '/api/entries/800000')).status).toBe(200);
-    await redis.primary.command('ZREMRANGEBYSCORE', 'journal:entries', 800000, 800000);
+    await storedEntries.remove(redis.primary, '800000');
   });
 });
 
@@ -111,10 +114,10 @@ describe('both down', () => {
   beforeAll(() => Promise.all([redis.primary.stop('SIGKILL'), redis.replica.stop('SIGKILL')]));
 
   it('answers every request with a 503 within 2 s, and liveness still passes', async () => {
-    await expectFast503('GET', '/api/entries');
-    await expectFast503('GET', `/api/entries/${existing.id}`);
-    await expectFast503('POST', '/api/entries', { text: 'nothing up' });
-    await expectFast503('DELETE', `/api/entries/${existing.id}`);
+    await expectFast503('storage-unavailable', 'GET', '/api/entries');
+    await expectFast503('storage-unavailable', 'GET', `/api/entries/${existing.id}`);
+    await expectFast503(['storage-unavailable', 'write-not-confirmed'], 'POST', '/api/entries', { text: 'nothing up' });
+    await expectFast503(['storage-unavailable', 'write-not-confirmed'], 'DELETE', `/api/entries/${existing.id}`);
     expectProblem(await timed('GET', '/healthz/ready'), 503);
     expect((await call(api.url, 'GET', '/healthz/live')).status).toBe(200);
   });
@@ -137,8 +140,9 @@ describe('both hung (processes stopped, sockets open)', () => {
   it('answers with a 503 within 2 s instead of hanging, then recovers', async () => {
     redis.primary.pause();
     redis.replica.pause();
-    await expectFast503('GET', '/api/entries');
-    await expectFast503('POST', '/api/entries', { text: 'hung' });
+    await expectFast503('storage-unavailable', 'GET', '/api/entries');
+    await expectFast503('storage-unavailable', 'GET', `/api/entries/${existing.id}`);
+    await expectFast503('storage-unavailable', 'POST', '/api/entries', { text: 'hung' });
     redis.primary.resume();
     redis.replica.resume();
     await healed('reads after the hang', 'GET', `/api/entries/${existing.id}`, undefined, 200);

@@ -4,6 +4,7 @@ import { ApiProcess, passwordFile, redisEnv } from '../support/api.js';
 import { call, expectProblem } from '../support/http.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { startRedisPair } from '../support/redis.js';
+import { storedEntries } from '../support/stored-entries.js';
 
 describe('SIGTERM', () => {
   it('lets a request in flight finish, refuses new connections, closes the clients and exits 0', async () => {
@@ -43,7 +44,7 @@ describe('SIGTERM', () => {
       expect(Date.now() - signalled).toBeLessThan(2000);
       const clientsAfter = Number(/connected_clients:(\d+)/.exec(String(await redis.primary.command('INFO', 'clients')))![1]);
       expect(clientsAfter).toBeLessThan(clientsBefore);
-      expect(await redis.primary.command('ZCARD', 'journal:entries')).toBe(1);
+      expect(await storedEntries.count(redis.primary)).toBe(1);
     } finally {
       await api.stop();
       await redis.stop();

@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from '@jest/globals';
 import type { Redis } from 'ioredis';
-import { JOURNAL_SCRIPTS } from '../../src/journal/journal.store.js';
 import { createRedisClient } from '../../src/redis/redis-client.factory.js';
 import { startRedisPair, type RedisPair } from '../support/redis.js';
 
@@ -15,8 +14,8 @@ export function useInProcessServer(create: (writer: Redis, reader: Redis) => Ser
   beforeAll(async () => {
     state.redis = await startRedisPair();
     state.clients = [
-      createRedisClient('writer', state.redis.primary.url, state.redis.password, JOURNAL_SCRIPTS),
-      createRedisClient('reader', state.redis.replica.url, state.redis.password, JOURNAL_SCRIPTS),
+      createRedisClient('writer', state.redis.primary.url, state.redis.password),
+      createRedisClient('reader', state.redis.replica.url, state.redis.password),
     ];
     await Promise.all(state.clients.map((c) => new Promise((r) => (c.status === 'ready' ? r(c) : c.once('ready', r)))));
     state.server = create(state.clients[0], state.clients[1]);

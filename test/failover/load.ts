@@ -1,4 +1,5 @@
 import type { RedisCluster } from '../support/sentinel.js';
+import { storedEntries } from '../support/stored-entries.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -23,6 +24,8 @@ export class Load {
   readonly maybeDeleted = new Set<string>();
   /** Acknowledged writes (201, 204) in order: when each was sent and when it was answered. */
   readonly writes: { sentAt: number; ackedAt: number }[] = [];
+  /** Ids acknowledged by two creates: the first entry was lost and its id handed out again. */
+  readonly reused = new Set<string>();
   /** Refused writes that were a 503 problem with Retry-After, as the contract says. */
   refusedWrites = 0;
   reads = 0;
@@ -75,8 +78,7 @@ export class Load {
 
   /** Acknowledged entries that are not on `pod`, and acknowledged deletes it has undone. */
   async lostOn(cluster: RedisCluster, pod: RedisCluster['pods'][number]): Promise<{ lost: string[]; undeleted: string[] }> {
-    const entries = (await cluster.command(pod, 'ZRANGE', 'journal:entries', 0, -1)) as string[];
-    const ids = new Set(entries.map((entry) => (JSON.parse(entry) as { id: string }).id));
+    const ids = new Set(await storedEntries.ids({ command: (name, ...args) => cluster.command(pod, name, ...args) }));
     return {
       lost: [...this.created.keys()].filter((id) => this.settled(id) && !ids.has(id)),
       undeleted: [...this.deleted].filter((id) => ids.has(id)),
@@ -119,14 +121,17 @@ export class Load {
       if (reply.status === 201) {
         const id = (reply.json as { id: string }).id;
         // A second 201 for one id: the first entry's create was lost and its id handed out again.
-        if (this.created.has(id)) this.problems.push(`create: id ${id} acknowledged twice`);
+        if (this.created.has(id)) {
+          this.reused.add(id);
+          this.problems.push(`create: id ${id} acknowledged twice`);
+        }
         this.created.set(id, Date.now());
         this.writes.push({ sentAt: reply.sentAt, ackedAt: Date.now() });
       } else this.refused('create', reply);
       // Every fifth write deletes an acknowledged entry.
       if (n % 5 === 4) {
         // Each writer deletes its own half of the ids: never two deletes of one entry at once.
-        const id = [...this.created.keys()].find((candidate) => this.settled(candidate) && Number(candidate) % 2 === writer % 2);
+        const id = [...this.created.keys()].find((candidate) => this.settled(candidate) && candidate.charCodeAt(candidate.length - 1) % 2 === writer % 2);
         if (id !== undefined) {
           const deletion = await this.timed('DELETE', `/api/entries/${id}`);
           if (deletion.status === 204) {

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdirSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { kustomizeRoot } from '../kustomize/manifests.js';
 import type { ApiProcess } from '../support/api.js';
+import { call, expectProblem } from '../support/http.js';
 import { waitFor } from '../support/ports.js';
 import { MASTER_NAME, RedisCluster, type RedisPod } from '../support/sentinel.js';
 import { expectNothingLost, startApi } from './check.js';
@@ -43,6 +47,11 @@ async function start(): Promise<{ cluster: RedisCluster; load: Load }> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How long the StatefulSet waits after a pod is Ready before it takes the next one down in a rolling update. */
+const minReadySeconds = (): number =>
+  (parse(readFileSync(join(kustomizeRoot, 'base', 'redis', 'statefulset.yaml'), 'utf8')) as { spec: { minReadySeconds: number } }).spec
+    .minReadySeconds;
+
 /** Until the pod is a replica that has finished its sync with the primary. */
 async function waitUntilReplica(cluster: RedisCluster, pod: RedisPod, timeoutMs = 20_000): Promise<void> {
   await waitFor(
@@ -76,20 +85,19 @@ describe('Sentinel failover under load', () => {
     expect(load.slowest.ms).toBeLessThan(2500);
   }, 120_000);
 
-  it('a primary restarted at once with an empty data dir waits for the failover and rejoins as a replica: nothing lost', async () => {
+  it('a primary restarted at once with a new volume (only lost+found) waits for the failover and rejoins as a replica: nothing lost', async () => {
     const { cluster, load } = await start();
     const primary = await cluster.waitForReplicas();
     await sleep(1000);
     const killedAt = Date.now();
     await primary.redis.stop('SIGKILL');
-    rmSync(primary.dataDir, { recursive: true, force: true });
-    mkdirSync(primary.dataDir);
+    primary.newVolume();
     await cluster.startRedis(primary);
     const gap = await load.waitForWrites(killedAt, 5000);
     await cluster.waitForReplicas();
     await load.stop();
-    console.log(`primary restarted empty: writes resumed after ${gap} ms`);
-    await expectNothingLost(cluster, load, 'empty restart (Sentinel)');
+    console.log(`primary restarted with a new volume: writes resumed after ${gap} ms`);
+    await expectNothingLost(cluster, load, 'new volume (Sentinel)');
     expect(primary.redis.output).toContain('the Sentinels name this pod as the primary, but its data dir is empty: waiting');
     expect(await cluster.role(primary)).toBe('slave');
   }, 60_000);
@@ -134,20 +142,44 @@ describe('Sentinel failover under load', () => {
     await load.stop();
     const gone = cluster.pods.slice(1);
     for (const pod of gone) await pod.sentinel.stop('SIGKILL');
-    const create = () =>
-      fetch(`${api!.url}/api/entries`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text: 'while the Sentinels are away' }),
-      });
+    const create = () => call(api!.url, 'POST', '/api/entries', { text: 'while the Sentinels are away' });
     const refused = await waitFor('a create to be refused', async () => {
-      const res = await create();
-      return res.status === 503 ? res : undefined;
+      const reply = await create();
+      return reply.status === 503 ? reply : undefined;
     });
+    expectProblem(refused, 503, 'write-not-confirmed');
     expect(refused.headers.get('retry-after')).not.toBeNull();
-    await api!.waitForOutput('only 1 of the 3 Sentinels can be heard');
+    await api!.waitForOutput('only 1 of the 3 Sentinels answered in the last 1000 ms');
     for (const pod of gone) await cluster.startSentinel(pod);
     await waitFor('creates to be acknowledged again', async () => ((await create()).status === 201 ? true : undefined));
+  }, 60_000);
+
+  it('two of the three Sentinels silent (SIGSTOP: no socket closes, as in a dropped-packet partition): writes refused within 2 s, back when they answer', async () => {
+    const { cluster, load } = await start();
+    await cluster.waitForReplicas();
+    await load.stop();
+    const create = () => call(api!.url, 'POST', '/api/entries', { text: 'while two Sentinels are silent' });
+    expect((await create()).status).toBe(201);
+    const silent = cluster.pods.slice(1);
+    const silencedAt = Date.now();
+    for (const pod of silent) pod.sentinel.signal('SIGSTOP');
+    let refusedAfter: number;
+    try {
+      refusedAfter = await waitFor(
+        'a create to be refused',
+        async () => ((await create()).status === 503 ? Date.now() - silencedAt : undefined),
+        5000,
+      );
+      await api!.waitForOutput('only 1 of the 3 Sentinels answered in the last 1000 ms');
+    } finally {
+      for (const pod of silent) pod.sentinel.signal('SIGCONT');
+    }
+    const answeringAt = Date.now();
+    await waitFor('creates to be acknowledged again', async () => ((await create()).status === 201 ? true : undefined), 5000);
+    console.log(
+      `two Sentinels silent: writes refused after ${refusedAfter} ms, acknowledged again ${Date.now() - answeringAt} ms after they answered`,
+    );
+    expect(refusedAfter).toBeLessThan(2000);
   }, 60_000);
 
   it('both replicas down: creates get a 503 within 1 s and none is acknowledged', async () => {
@@ -159,18 +191,13 @@ describe('Sentinel failover under load', () => {
     const durations: number[] = [];
     for (let n = 0; n < 5; n++) {
       const started = Date.now();
-      const res = await fetch(`${api!.url}/api/entries`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text: `no replica ${n}` }),
-      });
+      const reply = await call(api!.url, 'POST', '/api/entries', { text: `no replica ${n}` });
       const ms = Date.now() - started;
       durations.push(ms);
-      expect({ status: res.status, retryAfter: res.headers.get('retry-after') !== null, within1s: ms < 1000 }).toEqual({
-        status: 503,
-        retryAfter: true,
-        within1s: true,
-      });
+      // Before the API's replica count (1 s old at most) shows them gone, the primary itself refuses
+      // (min-replicas-to-write): then nothing was stored, and the storage is what is unavailable.
+      expectProblem(reply, 503, ['write-not-confirmed', 'storage-unavailable']);
+      expect({ retryAfter: reply.headers.get('retry-after') !== null, within1s: ms < 1000 }).toEqual({ retryAfter: true, within1s: true });
     }
     console.log(`both replicas down: creates refused with 503 after ${durations.join(', ')} ms`);
     for (const replica of replicas) await cluster.startRedis(replica);
@@ -182,13 +209,14 @@ describe('Sentinel failover under load', () => {
     await cluster.waitForReplicas();
     const startedAt = Date.now();
     const handovers: string[] = [];
-    // A StatefulSet rolls from the highest ordinal down.
+    // A StatefulSet rolls from the highest ordinal down, each pod minReadySeconds after the last was Ready.
     for (const pod of [...cluster.pods].reverse()) {
       const output = await cluster.preStop(pod);
       if (/handed over/.test(output)) handovers.push(`${pod.name}: ${output.trim().split('\n').at(-1)}`);
       await pod.redis.stop('SIGTERM');
       await cluster.startRedis(pod);
       await cluster.waitForReplicas();
+      await sleep(minReadySeconds() * 1000);
     }
     await sleep(500);
     const gap = load.longestWriteGap(startedAt);

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { containerEnv, containers, find, sameNamespace, selects, workloads, type K8sObject } from './manifests.js';
+import { batchKinds, containerEnv, containers, find, podTemplate, sameNamespace, selects, workloads, type K8sObject } from './manifests.js';
 import { schemaProblems } from './schema.js';
 
 /**
@@ -233,7 +233,8 @@ export const checkImages: Check = (objects) =>
 
 /**
  * What every pod here must have beyond the restricted profile: no service account token, a
- * read-only root filesystem, cpu and memory limits equal to the requests, and health probes.
+ * read-only root filesystem, cpu and memory limits equal to the requests, and health probes
+ * (except containers that run to completion: batch pods, init containers).
  */
 export const checkHardening: Check = (objects) =>
   workloads(objects).flatMap(({ object, template }) => {
@@ -249,6 +250,8 @@ export const checkHardening: Check = (objects) =>
         else if (String(container.resources?.requests?.[resource]) !== String(limit))
           problems.push(`${c}: ${resource} request is not its limit`);
       }
+      // Init containers run to completion too (Kubernetes refuses probes on them).
+      if (batchKinds.includes(object.kind) || !(template.spec.containers ?? []).includes(container)) continue;
       if (!container.readinessProbe) problems.push(`${c}: no readiness probe`);
       if (!container.livenessProbe) problems.push(`${c}: no liveness probe`);
     }
@@ -276,24 +279,26 @@ export function evictable(budget: K8sObject, pods: number): number {
 }
 
 /**
- * Every workload runs 2+ pods (its autoscaler's minimum where one owns the count) and has a
- * PodDisruptionBudget that lets a drain evict a pod even at that minimum.
+ * Every long-running workload runs 2+ pods (its autoscaler's minimum where one owns the count) and
+ * has a PodDisruptionBudget that lets a drain evict a pod even at that minimum.
  */
 export const checkAvailability: Check = (objects) =>
-  workloads(objects).flatMap(({ object, template }) => {
-    const where = `${object.kind}/${object.metadata.name}`;
-    const budget = objects.find(
-      (o) => o.kind === 'PodDisruptionBudget' && sameNamespace(o, object) && selects(o.spec.selector, template.metadata?.labels),
-    );
-    const pods = autoscalerOf(objects, object)?.spec.minReplicas ?? object.spec.replicas ?? 1;
-    return [
-      ...(pods < 2 ? [`${where}: fewer than 2 replicas`] : []),
-      ...(budget ? [] : [`${where}: no PodDisruptionBudget selects its pods`]),
-      ...(budget && evictable(budget, pods) < 1
-        ? [`${where}: PodDisruptionBudget/${budget.metadata.name} blocks a node drain at ${pods} pods`]
-        : []),
-    ];
-  });
+  workloads(objects)
+    .filter(({ object }) => !batchKinds.includes(object.kind))
+    .flatMap(({ object, template }) => {
+      const where = `${object.kind}/${object.metadata.name}`;
+      const budget = objects.find(
+        (o) => o.kind === 'PodDisruptionBudget' && sameNamespace(o, object) && selects(o.spec.selector, template.metadata?.labels),
+      );
+      const pods = autoscalerOf(objects, object)?.spec.minReplicas ?? object.spec.replicas ?? 1;
+      return [
+        ...(pods < 2 ? [`${where}: fewer than 2 replicas`] : []),
+        ...(budget ? [] : [`${where}: no PodDisruptionBudget selects its pods`]),
+        ...(budget && evictable(budget, pods) < 1
+          ? [`${where}: PodDisruptionBudget/${budget.metadata.name} blocks a node drain at ${pods} pods`]
+          : []),
+      ];
+    });
 
 /**
  * Every file a container runs from a ConfigMap volume (its command, exec probes, preStop) is a
@@ -410,7 +415,7 @@ export const allChecks: Record<string, Check> = {
 
 /** Names of the workloads whose pods a NetworkPolicy lets in to the pods of `target`. */
 export function allowedClients(objects: K8sObject[], target: K8sObject): string[] {
-  const targetLabels = target.spec.template.metadata?.labels;
+  const targetLabels = podTemplate(target).metadata?.labels;
   const policies = objects.filter(
     (o) =>
       o.kind === 'NetworkPolicy' &&

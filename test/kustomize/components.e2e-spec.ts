@@ -44,6 +44,7 @@ beforeAll(() => {
 it('finds the components', () => {
   expect(components.sort()).toEqual([
     'autoscaling',
+    'backup',
     'external-secrets',
     'gateway-api/own-gateway',
     'gateway-api/shared-gateway',
@@ -98,7 +99,10 @@ describe('the edge', () => {
 });
 
 describe('secret sources', () => {
-  /** The volume behind `path` of each container that reads it: the password for API, Redis, Sentinel; the tokens for the API. */
+  /**
+   * The volume behind `path` of each container that reads it: the password for API, Redis, Sentinel
+   * (and in prod the archive sidecar of the backup component); the tokens for the API.
+   */
   const mounts = (objects: K8sObject[], path = '/etc/redis-passwd') =>
     ['Deployment/frontend', 'StatefulSet/redis'].flatMap((id) => {
       const [kind, name] = id.split('/');
@@ -109,6 +113,9 @@ describe('secret sources', () => {
         .map((mount: any) => pod.volumes.find((v: any) => v.name === mount.name));
     });
   const tokens = (objects: K8sObject[]) => mounts(objects, '/etc/journal-auth');
+  /** Secret objects left, without hash suffix: prod's backup key still comes from its file (the backup component). */
+  const secretNames = (objects: K8sObject[]) =>
+    objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name.replace(/-\w{10}$/, ''));
   const seconds = (duration: string) =>
     [...duration.matchAll(/(\d+)(h|m|s)/g)].reduce(
       (sum, [, n, unit]) => sum + Number(n) * { h: 3600, m: 60, s: 1 }[unit as 'h' | 'm' | 's'],
@@ -119,11 +126,13 @@ describe('secret sources', () => {
     "External Secrets (%s): the operator's Secrets redis-passwd (key passwd) and journal-auth-tokens (key tokens), mounted where the pods read them",
     (overlay) => {
       const objects = renderings[`${overlay} + external-secrets`]!;
-      expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+      expect(secretNames(objects)).toEqual(overlay === 'prod' ? ['backup-key'] : []);
       const external = get(objects, 'ExternalSecret', 'redis-passwd');
       expect(external.spec.target.name).toBe('redis-passwd');
       expect(external.spec.data.map((d: any) => d.secretKey)).toEqual(['passwd']);
-      expect(mounts(objects)).toEqual(Array(3).fill({ name: 'redis-passwd', secret: { secretName: 'redis-passwd', defaultMode: 0o440 } }));
+      expect(mounts(objects)).toEqual(
+        Array(overlay === 'prod' ? 4 : 3).fill({ name: 'redis-passwd', secret: { secretName: 'redis-passwd', defaultMode: 0o440 } }),
+      );
       const tokensSource = get(objects, 'ExternalSecret', 'journal-auth-tokens');
       expect(tokensSource.spec.target).toEqual({ name: 'journal-auth-tokens', creationPolicy: 'Owner' });
       expect(tokensSource.spec.data.map((d: any) => d.secretKey)).toEqual(['tokens']);
@@ -136,13 +145,13 @@ describe('secret sources', () => {
 
   it.each(overlayNames)('Secrets Store CSI (%s): the same files from CSI volumes, no Secret object at all', (overlay) => {
     const objects = renderings[`${overlay} + secrets-store-csi`]!;
-    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    expect(secretNames(objects)).toEqual(overlay === 'prod' ? ['backup-key'] : []);
     const csi = (secretProviderClass: string) => ({
       driver: 'secrets-store.csi.k8s.io',
       readOnly: true,
       volumeAttributes: { secretProviderClass },
     });
-    expect(mounts(objects)).toEqual(Array(3).fill({ name: 'redis-passwd', csi: csi('journal-secrets') }));
+    expect(mounts(objects)).toEqual(Array(overlay === 'prod' ? 4 : 3).fill({ name: 'redis-passwd', csi: csi('journal-secrets') }));
     expect(get(objects, 'SecretProviderClass', 'journal-secrets').spec.parameters.objects).toMatch(/objectName: passwd$/m);
     expect(tokens(objects)).toEqual([{ name: 'journal-auth-tokens', csi: csi('journal-auth-tokens') }]);
     expect(get(objects, 'SecretProviderClass', 'journal-auth-tokens').spec.parameters.objects).toMatch(/objectName: tokens$/m);
@@ -153,7 +162,13 @@ describe('secret sources', () => {
       checkReferences(
         broken('prod + external-secrets', (o) => (get(o, 'ExternalSecret', 'redis-passwd').spec.target.name = 'redis-password')),
       ),
-    ).toEqual(['Deployment/frontend: Secret redis-passwd does not exist', 'StatefulSet/redis: Secret redis-passwd does not exist']);
+    ).toEqual([
+      'Deployment/frontend: Secret redis-passwd does not exist',
+      'StatefulSet/redis: Secret redis-passwd does not exist',
+      'CronJob/redis-backup: Secret redis-passwd does not exist',
+      'CronJob/redis-restore: Secret redis-passwd does not exist',
+      'CronJob/redis-restore-drill: Secret redis-passwd does not exist',
+    ]);
     expect(
       checkReferences(broken('prod + external-secrets', (o) => o.splice(o.indexOf(get(o, 'ExternalSecret', 'journal-auth-tokens')), 1))),
     ).toEqual(['Deployment/frontend: Secret journal-auth-tokens does not exist']);
@@ -162,6 +177,9 @@ describe('secret sources', () => {
     ).toEqual([
       'Deployment/frontend: SecretProviderClass journal-secrets does not exist',
       'StatefulSet/redis: SecretProviderClass journal-secrets does not exist',
+      'CronJob/redis-backup: SecretProviderClass journal-secrets does not exist',
+      'CronJob/redis-restore: SecretProviderClass journal-secrets does not exist',
+      'CronJob/redis-restore-drill: SecretProviderClass journal-secrets does not exist',
     ]);
     expect(
       allChecks['schema (no unknown field, right types)']!(

@@ -24,6 +24,7 @@ import {
 } from './checks.js';
 import {
   containerEnv,
+  containers,
   find,
   generated,
   get,
@@ -31,6 +32,7 @@ import {
   kustomizeRoot,
   overlayNames,
   overlayWith,
+  podTemplate,
   removeScratch,
   render,
   type K8sObject,
@@ -124,8 +126,11 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
       AUTH_MODE: 'token',
       AUTH_TOKENS_FILE: '/etc/journal-auth/tokens',
       AUTH_ADMINS: 'ops',
-      // Write rate limiting in prod only, behind one proxy hop: the edge's proxy.
-      ...(overlay === 'prod' ? { RATE_LIMIT_WRITES_PER_MINUTE: '60', TRUST_PROXY: '1' } : {}),
+      // Both overlays keep the journal private: reading needs a token (the base's default is public).
+      READ_ACCESS: 'signed-in',
+      // The edge's proxies (the pod network) are believed in both; write rate limiting in prod only.
+      TRUST_PROXY: '10.244.0.0/16',
+      ...(overlay === 'prod' ? { RATE_LIMIT_WRITES_PER_MINUTE: '60' } : {}),
     });
     expect(env.JOURNAL_ENTRIES).toMatch(/^[1-9]\d*$/);
     // The API's own schema accepts every value (a bad one would stop every pod at start) and
@@ -171,8 +176,9 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
   it('runs a Sentinel beside each Redis (the component): quorum of the three, the same password, probes, handover before stop', () => {
     const redis = get(objects(), 'StatefulSet', 'redis');
     const pod = redis.spec.template.spec;
-    const [server, sentinel] = pod.containers;
-    expect(pod.containers.map((c: any) => c.name)).toEqual(['redis', 'sentinel']);
+    // Besides them, in prod: the backup component's archive sidecar.
+    const [server, sentinel] = pod.containers.filter((c: any) => c.name !== 'aof-archive');
+    expect([server.name, sentinel.name]).toEqual(['redis', 'sentinel']);
     expect(sentinel.image).toBe(server.image);
     expect(sentinel.command).toEqual(['sh', '/scripts/sentinel.sh']);
     expect(sentinel.ports).toEqual([{ name: 'sentinel', containerPort: 26379 }]);
@@ -200,9 +206,9 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     // The primary hands over in preStop, within the grace period.
     expect(server.lifecycle.preStop.exec.command).toEqual(['sh', '/scripts/pre-stop.sh']);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(Number(serverEnv.HANDOVER_SECONDS) + 10);
-    // The Sentinels and the API reach port 26379; nothing else is opened.
+    // The Sentinels and the API reach port 26379; nothing else is opened (the backups, in prod: 6379 only).
     const policy = get(objects(), 'NetworkPolicy', 'redis');
-    expect(policy.spec.ingress).toHaveLength(1);
+    expect(policy.spec.ingress).toHaveLength(overlay === 'prod' ? 2 : 1);
     expect(policy.spec.ingress[0].ports).toEqual([{ port: 'redis' }, { port: 'sentinel' }]);
   });
 
@@ -272,8 +278,10 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
     }
   });
 
-  it('lets only the API pods and the Redis pods themselves reach Redis', () => {
-    expect(allowedClients(objects(), get(objects(), 'StatefulSet', 'redis')).sort()).toEqual(['frontend', 'redis']);
+  it('lets only the API pods, the Redis pods themselves and (prod) the backups reach Redis', () => {
+    expect(allowedClients(objects(), get(objects(), 'StatefulSet', 'redis')).sort()).toEqual(
+      overlay === 'prod' ? ['frontend', 'redis', 'redis-backup'] : ['frontend', 'redis'],
+    );
   });
 
   it('serves the web UI from NGINX on 8080 behind a Service on 80, configured by a generated ConfigMap', () => {
@@ -294,6 +302,71 @@ describe.each(overlayNames)('overlay %s', (overlay) => {
   });
 });
 
+describe('the backup component (prod)', () => {
+  const objects = () => renderings.prod!.objects;
+  const backup = () => get(objects(), 'CronJob', 'redis-backup');
+  const restore = () => get(objects(), 'CronJob', 'redis-restore');
+  const pod = (cronJob: K8sObject) => podTemplate(cronJob).spec;
+  const container = (cronJob: K8sObject, name: string) => containers(pod(cronJob)).find((c) => c.name === name);
+
+  it('backs up hourly, one run at a time, from the Redis pods that PEERS lists, with the Redis image and a pinned restic', () => {
+    expect(backup().spec).toMatchObject({ schedule: '17 * * * *', concurrencyPolicy: 'Forbid' });
+    const redis = get(objects(), 'StatefulSet', 'redis');
+    const redisEnv = containerEnv(objects(), redis, redis.spec.template.spec.containers[0]);
+    const snapshot = container(backup(), 'snapshot');
+    expect(snapshot.command).toEqual(['sh', '/scripts/snapshot.sh']);
+    expect(containerEnv(objects(), backup(), snapshot)).toMatchObject({ PEERS: redisEnv.PEERS, PASSWORD_FILE: redisEnv.PASSWORD_FILE });
+    expect(snapshot.image).toBe(redis.spec.template.spec.containers[0].image);
+    expect(container(backup(), 'store').image).toBe('restic/restic:0.17.3');
+    expect(pod(backup()).restartPolicy).toBe('Never');
+  });
+
+  it('encrypts with the key of Secret backup-key (from secrets/backup-key) and keeps hourly backups 2 days, daily ones 30', () => {
+    const store = container(backup(), 'store');
+    const env = containerEnv(objects(), backup(), store);
+    expect(env).toMatchObject({ RESTIC_PASSWORD_FILE: '/etc/backup-key/password', KEEP_HOURLY: '48', KEEP_DAILY: '30' });
+    const keyVolume = pod(backup()).volumes.find((v: any) => v.name === 'backup-key');
+    expect(Object.keys(generated(objects(), 'Secret', 'backup-key').data)).toEqual(['password']);
+    expect(keyVolume.secret.secretName).toBe(generated(objects(), 'Secret', 'backup-key').metadata.name);
+    expect(env.RESTIC_REPOSITORY).toBe('/repository/restic');
+    expect(store.volumeMounts).toContainEqual({ name: 'repository', mountPath: '/repository' });
+    expect(get(objects(), 'PersistentVolumeClaim', 'redis-backup-repository')).toBeDefined();
+  });
+
+  it("restores from a suspended template onto redis-0's claim, refusing a volume with data unless FORCE=yes", () => {
+    expect(restore().spec.suspend).toBe(true);
+    const redis = get(objects(), 'StatefulSet', 'redis');
+    const data = pod(restore()).volumes.find((v: any) => v.name === 'data');
+    expect(data.persistentVolumeClaim.claimName).toBe(`${redis.spec.volumeClaimTemplates[0].metadata.name}-redis-0`);
+    expect(containerEnv(objects(), restore(), container(restore(), 'prepare'))).toMatchObject({ FORCE: 'no', DATA_DIR: '/data' });
+    expect(containerEnv(objects(), restore(), container(restore(), 'fetch'))).toMatchObject({ SNAPSHOT: 'latest' });
+  });
+
+  it('runs a monthly restore drill: the latest backup into an emptyDir and a fresh Redis, checked, never the journal\'s volumes', () => {
+    const drill = get(objects(), 'CronJob', 'redis-restore-drill');
+    expect(drill.spec).toMatchObject({ schedule: '23 5 1 * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
+    expect(drill.spec.suspend).toBeUndefined();
+    expect(pod(drill).initContainers.map((c: any) => c.name)).toEqual(['fetch', 'prepare']);
+    expect(pod(drill).containers.map((c: any) => [c.name, c.command])).toEqual([['drill', ['sh', '/scripts/drill.sh']]]);
+    expect(containerEnv(objects(), drill, container(drill, 'fetch'))).toMatchObject({ SNAPSHOT: 'latest', RESTIC_REPOSITORY: '/repository/restic' });
+    expect(pod(drill).volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', emptyDir: { sizeLimit: '8Gi' } });
+    expect(pod(drill).volumes.filter((v: any) => v.persistentVolumeClaim).map((v: any) => v.persistentVolumeClaim.claimName)).toEqual([
+      'redis-backup-repository',
+    ]);
+    expect(allowedClients(objects(), drill)).toEqual([]);
+  });
+
+  it('lets nothing in to the backup and restore pods, and them only to Redis on 6379', () => {
+    expect(allowedClients(objects(), backup())).toEqual([]);
+    expect(allowedClients(objects(), restore())).toEqual([]);
+    const rule = get(objects(), 'NetworkPolicy', 'redis').spec.ingress[1];
+    expect(rule).toEqual({
+      from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis-backup' } } }],
+      ports: [{ port: 'redis' }],
+    });
+  });
+});
+
 it('keeps the base without the Sentinel component as the plain pair: redis-0 primary, the API on the two URLs', () => {
   const objects = render(join(kustomizeCopy(), 'base')).objects;
   const redis = get(objects, 'StatefulSet', 'redis');
@@ -301,6 +374,8 @@ it('keeps the base without the Sentinel component as the plain pair: redis-0 pri
   const api = get(objects, 'Deployment', 'frontend');
   const env = containerEnv(objects, api, api.spec.template.spec.containers[0]);
   expect(env).toMatchObject({ REDIS_WRITE_URL: 'redis://redis-0.redis-write:6379', REDIS_READ_URL: 'redis://redis:6379' });
+  // The base's journal is public, as the source's was; the overlays make it signed-in.
+  expect(env.READ_ACCESS).toBe('public');
   expect(env.REDIS_SENTINELS).toBeUndefined();
   expect(checkScripts(objects)).toEqual([]);
 });
@@ -401,6 +476,9 @@ describe('the checks catch what they are for', () => {
     ).toEqual([
       expect.stringMatching(/^Deployment\/frontend: Secret redis-passwd-\w+ does not exist$/),
       expect.stringMatching(/^StatefulSet\/redis: Secret redis-passwd-\w+ does not exist$/),
+      expect.stringMatching(/^CronJob\/redis-backup: Secret redis-passwd-\w+ does not exist$/),
+      expect.stringMatching(/^CronJob\/redis-restore: Secret redis-passwd-\w+ does not exist$/),
+      expect.stringMatching(/^CronJob\/redis-restore-drill: Secret redis-passwd-\w+ does not exist$/),
     ]);
     expect(checkReferences([fromSource('Deployment', 'frontend-secret-volume')])).toEqual([
       'Deployment/frontend-secret-volume: a Secret reference names no Secret',
@@ -532,7 +610,7 @@ describe('the checks catch what they are for', () => {
     const rewritten = broken(
       (o) => (get(o, 'NetworkPolicy', 'redis').spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/name'] = 'redis'),
     );
-    expect(allowedClients(rewritten, redis(rewritten))).toEqual(['redis']);
+    expect(allowedClients(rewritten, redis(rewritten))).toEqual(['redis', 'redis-backup']);
     expect(find(renderings.prod!.objects, 'NetworkPolicy', 'redis')).toBeDefined();
   });
 });

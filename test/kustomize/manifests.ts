@@ -59,7 +59,7 @@ const isSecretSource = (path: string) => /(^|\/)(external-secrets|secrets-store-
 /**
  * A scratch copy of an overlay with these components (paths under kustomize/components) added,
  * the way a user switches: an edge component replaces the overlay's own, a secret source its
- * secretGenerator entries redis-passwd and journal-auth-tokens; `settings` go into its edge.yaml. Returns the copy's folder.
+ * secretGenerator entries redis-passwd and journal-auth-tokens, the backup component gets its key; `settings` go into its edge.yaml. Returns the copy's folder.
  */
 export function overlayWith(overlay: string, components: string[], settings: Record<string, string> = {}): string {
   const dir = join(kustomizeCopy(), 'overlays', overlay);
@@ -70,6 +70,11 @@ export function overlayWith(overlay: string, components: string[], settings: Rec
     k.components = [...kept, ...components.map((name) => `../../components/${name}`)];
     if (components.some(isSecretSource))
       k.secretGenerator = k.secretGenerator.filter((g: any) => !['redis-passwd', 'journal-auth-tokens'].includes(g.name));
+    // The backup component needs its key (make-secret.sh wrote the file) and a pinned restic, as prod has them.
+    if (components.includes('backup') && !k.secretGenerator.some((g: any) => g.name === 'backup-key')) {
+      k.secretGenerator.push({ name: 'backup-key', files: ['password=secrets/backup-key'] });
+      k.images.push({ name: 'restic/restic', newTag: '0.17.3' });
+    }
   });
   const edgeFile = join(dir, 'edge.yaml');
   const edge = parse(readFileSync(edgeFile, 'utf8'));
@@ -121,11 +126,19 @@ export function generated(objects: K8sObject[], kind: string, prefix: string): K
   return matches[0]!;
 }
 
-export const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
+export const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'];
+
+/** Kinds whose pods run to completion: no probes, no replicas, no disruption budget. */
+export const batchKinds = ['Job', 'CronJob'];
+
+/** A workload's pod template (a CronJob's is inside its Job template). */
+export function podTemplate(object: K8sObject): any {
+  return (object.kind === 'CronJob' ? object.spec?.jobTemplate?.spec?.template : object.spec?.template) ?? {};
+}
 
 /** Objects that run pods, with their pod template. */
 export function workloads(objects: K8sObject[]): { object: K8sObject; template: any }[] {
-  return objects.filter((o) => workloadKinds.includes(o.kind)).map((object) => ({ object, template: object.spec?.template ?? {} }));
+  return objects.filter((o) => workloadKinds.includes(o.kind)).map((object) => ({ object, template: podTemplate(object) }));
 }
 
 /** All containers of a pod spec, init and ephemeral ones included. */
@@ -189,6 +202,8 @@ export function containerEnv(
     if (value !== undefined) env[name] = String(value).replace(/\$\((\w+)\)/g, (ref, variable: string) => env[variable] ?? ref);
     else if (valueFrom?.configMapKeyRef)
       env[name] = required(lookup('ConfigMap', valueFrom.configMapKeyRef.name), valueFrom.configMapKeyRef.key);
+    else if (valueFrom?.secretKeyRef?.optional && !find(objects, 'Secret', valueFrom.secretKeyRef.name, owner.metadata.namespace))
+      continue; // the kubelet leaves an optional variable of a missing Secret unset
     else if (valueFrom?.secretKeyRef) env[name] = required(lookup('Secret', valueFrom.secretKeyRef.name), valueFrom.secretKeyRef.key);
     else if (valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[name] = podName;
     else throw new Error(`env ${name}: unsupported source ${JSON.stringify(valueFrom)}`);

@@ -65,6 +65,7 @@ describe('the alerts', () => {
       'JournalRedisMemoryNearLimit',
       'JournalWriteRefusalsSurging',
       'JournalApiPodsRestarting',
+      'JournalBackupTooOld',
     ]);
     for (const alert of alerts()) {
       expect(Object.keys(alert.annotations).sort()).toEqual(['description', 'runbook', 'summary']);
@@ -122,9 +123,15 @@ describe('the dashboard', () => {
 describe('the metrics the alerts and the dashboard ask for', () => {
   /**
    * Series from outside the API: Prometheus' own `up`, and kube-state-metrics (its documented
-   * names: kube_pod_container_status_restarts_total, kube_statefulset_replicas).
+   * names: kube_pod_container_status_restarts_total, kube_statefulset_replicas, and the CronJob's).
    */
-  const fromElsewhere = ['up', 'kube_pod_container_status_restarts_total', 'kube_statefulset_replicas'];
+  const fromElsewhere = [
+    'up',
+    'kube_pod_container_status_restarts_total',
+    'kube_statefulset_replicas',
+    'kube_cronjob_status_last_successful_time',
+    'kube_cronjob_created',
+  ];
   const journal = useJournal();
   let exported: Set<string>;
 

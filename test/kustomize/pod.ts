@@ -4,21 +4,26 @@ import { join } from 'node:path';
 import { ApiProcess } from '../support/api.js';
 import { bearer, newToken, tokenLine } from '../support/auth.js';
 import { freePort } from '../support/ports.js';
-import { containerEnv, find, get, scratch, type K8sObject } from './manifests.js';
+import { containerEnv, find, get, podTemplate, scratch, type K8sObject } from './manifests.js';
 
 /**
  * A pod's container as a local process: its volumes become scratch folders (ConfigMap and
- * Secret keys as files, emptyDir and claims as empty folders), and in-pod paths map onto them.
+ * Secret keys as files, emptyDir and claims as empty folders, kept between containers sharing `root`), and in-pod paths map onto them.
  * Tests then change only host names, ports and these paths, nothing else the manifest says.
  */
 export class LocalPod {
-  readonly root = scratch('journal-pod-');
   private readonly mounts: [mountPath: string, local: string][];
 
-  constructor(objects: K8sObject[], owner: K8sObject, container: any) {
+  /** `root`: another container's LocalPod root, for containers of one pod that share its volumes. */
+  constructor(
+    objects: K8sObject[],
+    owner: K8sObject,
+    container: any,
+    readonly root = scratch('journal-pod-'),
+  ) {
     // NGINX workers (when the tests run as root) and this user both read these folders.
     chmodSync(this.root, 0o755);
-    const pod = owner.spec.template.spec;
+    const pod = podTemplate(owner).spec;
     const claims = new Set((owner.spec.volumeClaimTemplates ?? []).map((t: any) => t.metadata.name));
     this.mounts = (container.volumeMounts ?? []).map((mount: any) => {
       const local = join(this.root, mount.name);
@@ -26,7 +31,8 @@ export class LocalPod {
       const volume = pod.volumes?.find((v: any) => v.name === mount.name);
       if (volume?.configMap) this.writeKeys(local, lookup(objects, owner, 'ConfigMap', volume.configMap.name).data ?? {}, 'utf8');
       else if (volume?.secret) this.writeKeys(local, lookup(objects, owner, 'Secret', volume.secret.secretName).data ?? {}, 'base64');
-      else if (!volume?.emptyDir && !claims.has(mount.name)) throw new Error(`volume ${mount.name}: not supported here`);
+      else if (!volume?.emptyDir && !volume?.persistentVolumeClaim && !claims.has(mount.name))
+        throw new Error(`volume ${mount.name}: not supported here`);
       return [mount.mountPath, local];
     });
   }

@@ -109,7 +109,9 @@ describe('the Redis StatefulSet with the Sentinel component, run from its render
     });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
-    expect((await fetch(`${started.url}/api/entries/${id}`)).status).toBe(200);
+    // The rendered overlay reads with READ_ACCESS=signed-in: the writer's token reads too.
+    expect((await fetch(`${started.url}/api/entries/${id}`)).status).toBe(401);
+    expect((await fetch(`${started.url}/api/entries/${id}`, { headers: writeHeaders })).status).toBe(200);
   }, 30_000);
 
   it('hands the primary over in preStop, then follows the new primary after a restart', async () => {

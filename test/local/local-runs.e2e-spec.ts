@@ -1,14 +1,14 @@
 // Local runs as a new contributor meets them: bin/up from a fresh clone in a folder only its owner
 // may enter (mode 700, like root's home or a `mktemp -d` folder), and starts that fail half-way,
 // in bin/up and in the test helpers: nothing they started may be left running.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../support/api.js';
-import { bearer } from '../support/auth.js';
+import { bearer, newToken } from '../support/auth.js';
 import { launchChromium } from '../support/browser.js';
 import { call } from '../support/http.js';
 import { Journal } from '../support/journal.js';
@@ -92,6 +92,18 @@ describe('bin/up in a clone that only its owner may enter', () => {
     };
   });
 
+  /** The bin/up of the test running now. */
+  let current: ReturnType<typeof up> | undefined;
+
+  // Only after a test that failed half-way: its bin/up would hold the ports the next one needs.
+  afterEach(async () => {
+    if (current && current.child.exitCode === null && current.child.signalCode === null) {
+      for (const pid of processesIn(clone)) process.kill(pid, 'SIGKILL');
+      await current.exited;
+    }
+    current = undefined;
+  });
+
   afterAll(() => {
     for (const pid of processesIn(clone)) process.kill(pid, 'SIGKILL'); // only if a test failed
     rmSync(home, { recursive: true, force: true });
@@ -104,6 +116,21 @@ describe('bin/up in a clone that only its owner may enter', () => {
     const run = { child, output: '', exited: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) };
     child.stdout.on('data', (d) => (run.output += d));
     child.stderr.on('data', (d) => (run.output += d));
+    current = run;
+    return run;
+  }
+
+  /** Runs bin/up (see up) and waits until it has printed its last line, the sign-in link. */
+  async function upAndReady(env: Record<string, string> = {}) {
+    const run = up(env);
+    await waitFor(
+      `bin/up to be up:\n${run.output}`,
+      async () => {
+        if (run.child.exitCode !== null) throw new GaveUp(`bin/up exited with ${run.child.exitCode}:\n${run.output}`);
+        return /open: http:\/\/localhost:\d+\/#token=\S+\n/.test(run.output) ? true : undefined;
+      },
+      90_000,
+    );
     return run;
   }
 
@@ -111,6 +138,21 @@ describe('bin/up in a clone that only its owner may enter', () => {
     expect(processesIn(clone)).toEqual([]);
     for (const port of Object.values(ports)) expect(await listening('127.0.0.1', Number(port))).toBe(false);
   }
+
+  it('says which port is taken and the setting that moves it, and starts nothing', async () => {
+    const taken = createServer().listen(Number(ports.METRICS_PORT), '127.0.0.1');
+    await new Promise((resolve) => taken.once('listening', resolve));
+    try {
+      const run = up();
+      expect(await run.exited).toBe(1);
+      expect(run.output).toContain(
+        `port ${ports.METRICS_PORT} (METRICS_PORT=${ports.METRICS_PORT}) is in use (another bin/up still running?); set METRICS_PORT to another port`,
+      );
+      expect(processesIn(clone)).toEqual([]);
+    } finally {
+      taken.close();
+    }
+  });
 
   it('stops Redis again when the API cannot start, and says why', async () => {
     const run = up({ JOURNAL_ENTRIES: 'abc' });
@@ -121,15 +163,7 @@ describe('bin/up in a clone that only its owner may enter', () => {
   }, 120_000);
 
   it('serves the UI and the API through NGINX, the API on loopback only; Ctrl-C stops everything', async () => {
-    const run = up();
-    await waitFor(
-      `bin/up to be up:\n${run.output}`,
-      async () => {
-        if (run.child.exitCode !== null) throw new GaveUp(`bin/up exited with ${run.child.exitCode}:\n${run.output}`);
-        return run.output.includes('the journal is up') ? true : undefined;
-      },
-      90_000,
-    );
+    const run = await upAndReady();
 
     const page = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/`);
     expect(page.status).toBe(200);
@@ -137,10 +171,19 @@ describe('bin/up in a clone that only its owner may enter', () => {
     // Writes need a token (AUTH_MODE=token): the one bin/up made on its first run, in .run/.
     const token = readFileSync(join(clone, '.run/auth-token'), 'utf8');
     expect((await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'POST', '/api/entries', { text: 'anonymous' })).status).toBe(401);
-    expect(
-      (await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'POST', '/api/entries', { text: 'from a private clone' }, bearer(token))).status,
-    ).toBe(201);
+    // As a client should: a 503 (the replica's confirmation late, on a busy machine) is sent again
+    // after its Retry-After with the same Idempotency-Key, which cannot store the entry twice.
+    const write = { ...bearer(token), 'idempotency-key': 'from-a-private-clone' };
+    let created = await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'POST', '/api/entries', { text: 'from a private clone' }, write);
+    for (let retry = 0; created.status === 503 && retry < 3; retry++) {
+      await new Promise((resolve) => setTimeout(resolve, Number(created.headers.get('retry-after')) * 1000));
+      created = await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'POST', '/api/entries', { text: 'from a private clone' }, write);
+    }
+    expect({ status: created.status, body: created.body }).toMatchObject({ status: 201 });
     expect(run.output).not.toMatch(/AUTH_MODE is not set/);
+    // It says who may read: anyone, unless READ_ACCESS=signed-in is set.
+    expect(run.output).toContain('anyone can read (READ_ACCESS=public');
+    expect((await call(`http://127.0.0.1:${ports.WEB_PORT}`, 'GET', '/api/entries')).status).toBe(200);
 
     // The printed link signs a browser in; the token leaves the address bar at once.
     const [, writer, link] = /to write as (\S+), open: (http:\/\/localhost:\d+\/#token=[A-Za-z0-9_-]{43})\n/.exec(run.output) ?? [];
@@ -173,6 +216,27 @@ describe('bin/up in a clone that only its owner may enter', () => {
       expect(await listening(external, Number(ports.METRICS_PORT))).toBe(false);
     }
     expect(await listening('127.0.0.1', Number(ports.API_PORT))).toBe(true);
+
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    await nothingLeft();
+  }, 120_000);
+
+  it('with READ_ACCESS=signed-in reading needs the token too; the API believes X-Forwarded-For from NGINX (TRUST_PROXY)', async () => {
+    const run = await upAndReady({ READ_ACCESS: 'signed-in' });
+    const web = `http://127.0.0.1:${ports.WEB_PORT}`;
+    const token = readFileSync(join(clone, '.run/auth-token'), 'utf8');
+    expect(run.output).toContain('reading needs a token too (READ_ACCESS=signed-in)');
+    expect(run.output).toMatch(/to read and write as \S+, open: /);
+    expect((await call(web, 'GET', '/api/entries')).status).toBe(401);
+    expect((await call(web, 'GET', '/api/entries', undefined, bearer(token))).status).toBe(200);
+
+    // TRUST_PROXY=127.0.0.1 (NGINX's side): one address's failed sign-ins do not block another's.
+    const from = (address: string) => ({ ...bearer(newToken()), 'x-forwarded-for': address });
+    const api = `http://127.0.0.1:${ports.API_PORT}`;
+    for (let i = 0; i < 20; i++) expect((await call(api, 'GET', '/api/entries', undefined, from('203.0.113.1'))).status).toBe(401);
+    expect((await call(api, 'GET', '/api/entries', undefined, from('203.0.113.1'))).status).toBe(429);
+    expect((await call(api, 'GET', '/api/entries', undefined, from('203.0.113.22'))).status).toBe(401);
 
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);

@@ -22,7 +22,7 @@ let health: HealthController;
 
 beforeAll(async () => {
   redis = await startRedisPair();
-  const module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule.forRoot({}), HealthModule] })
+  const module = await Test.createTestingModule({ imports: [AppConfigModule, RedisModule.forRoot(), HealthModule] })
     .overrideProvider(redisConfig.KEY)
     .useValue({ writer: redis.primary.url, reader: redis.replica.url, passwordFile: '(test)', password: redis.password, minReplicaAcks: 1 })
     .overrideProvider(serverConfig.KEY)

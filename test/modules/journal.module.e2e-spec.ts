@@ -13,12 +13,12 @@ import { redisConfig } from '../../src/config/redis.config.js';
 import { serverConfig } from '../../src/config/server.config.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { JOURNAL_SCRIPTS, JournalStore } from '../../src/journal/journal.store.js';
-import { ReplicaAcks } from '../../src/redis/replica-acks.js';
 import { ProblemException } from '../../src/problem/problem.js';
 import { RedisModule } from '../../src/redis/redis.module.js';
 import { REDIS_READER, REDIS_WRITER } from '../../src/redis/redis.tokens.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { startRedisPair, type RedisPair } from '../support/redis.js';
+import { storedEntries } from '../support/stored-entries.js';
 
 let redis: RedisPair;
 let app: NestFastifyApplication;
@@ -27,8 +27,8 @@ let journal: JournalService;
 beforeAll(async () => {
   redis = await startRedisPair();
   const module = await Test.createTestingModule({
-    imports: [AppConfigModule, RedisModule.forRoot(JOURNAL_SCRIPTS)],
-    providers: [JournalService, JournalStore, ReplicaAcks],
+    imports: [AppConfigModule, RedisModule.forRoot(), RedisModule.forFeature(JOURNAL_SCRIPTS)],
+    providers: [JournalService, JournalStore],
   })
     .overrideProvider(redisConfig.KEY)
     .useValue({ writer: redis.primary.url, reader: redis.replica.url, passwordFile: '(test)', password: redis.password, minReplicaAcks: 1 })
@@ -63,18 +63,19 @@ async function problemOf(call: Promise<unknown>): Promise<ProblemException> {
 
 describe('the journal on a real Redis pair', () => {
   it('creates, pages with the configured page size (newest first), reads and deletes', async () => {
-    const [first, second, third] = [await journal.create('one'), await journal.create('two'), await journal.create('three')];
-    expect(await journal.page(1)).toEqual({ entries: [third, second], page: 1, pageSize: 2, total: 3 });
-    expect(await journal.page(2)).toEqual({ entries: [first], page: 2, pageSize: 2, total: 3 });
-    expect(await journal.get(second.id)).toEqual(second);
-    await journal.delete(second.id);
-    expect((await problemOf(journal.delete(second.id))).getStatus()).toBe(HttpStatus.NOT_FOUND);
-    expect((await problemOf(journal.get('not-an-id'))).getStatus()).toBe(HttpStatus.NOT_FOUND);
+    const create = async (text: string) => (await journal.create(text)).entry;
+    const [first, second, third] = [await create('one'), await create('two'), await create('three')];
+    expect(await journal.page(1, undefined)).toEqual({ entries: [third, second], page: 1, pageSize: 2, total: 3 });
+    expect(await journal.page(2, undefined)).toEqual({ entries: [first], page: 2, pageSize: 2, total: 3 });
+    expect((await journal.get(second.id, undefined)).entry).toEqual(second);
+    await journal.delete(second.id, undefined);
+    expect((await problemOf(journal.delete(second.id, undefined))).getStatus()).toBe(HttpStatus.NOT_FOUND);
+    expect((await problemOf(journal.get('not-an-id', undefined))).getStatus()).toBe(HttpStatus.NOT_FOUND);
   });
 
   it('has the replica acknowledge each create: the entry is on the replica when create returns', async () => {
-    const entry = await journal.create('on both');
-    expect(await redis.replica.command('ZRANGE', 'journal:entries', entry.id, entry.id, 'BYSCORE')).toEqual([JSON.stringify(entry)]);
+    const { entry } = await journal.create('on both');
+    expect(await storedEntries.get(redis.replica, entry.id)).toBe(JSON.stringify(entry));
   });
 
   it('turns a Redis outage into a 503 problem with Retry-After, and heals by itself', async () => {
@@ -84,6 +85,6 @@ describe('the journal on a real Redis pair', () => {
     expect(problem.headers).toEqual({ 'Retry-After': '1' });
     await redis.primary.start();
     const healed = await waitFor('a create to succeed again', () => journal.create('after the outage').catch(() => undefined), 15_000);
-    expect(healed.text).toBe('after the outage');
+    expect(healed.entry.text).toBe('after the outage');
   }, 30_000);
 });

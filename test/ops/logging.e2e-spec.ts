@@ -159,7 +159,7 @@ describe('server errors', () => {
   it('are logged at error level with the request id, and the client gets only the problem', async () => {
     await redis.stop(); // last test in this file: the pair does not come back
     const reply = await call(api.url, 'GET', '/api/entries', undefined, { 'x-request-id': 'outage-1' });
-    expectProblem(reply, 503);
+    expectProblem(reply, 503, 'storage-unavailable');
     expect((await logOf(api, 'outage-1'))[0]).toMatchObject({ level: 'error', status: 503, route: '/api/entries' });
   });
 });

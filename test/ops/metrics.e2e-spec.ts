@@ -48,7 +48,7 @@ describe('the metrics endpoint', () => {
     expect((await fetch(api.metricsUrl.replace('/metrics', '/other'))).status).toBe(404);
   });
 
-  it('is not served on the API port, where the Ingress sends traffic', async () => {
+  it('is not served on the API port, where the Gateway sends traffic', async () => {
     expectProblem(await call(api.url, 'GET', '/metrics'), 404);
   });
 
@@ -115,7 +115,7 @@ describe('Redis metrics', () => {
         [REDIS, { client: 'writer', command: 'evalsha' }],
         [REDIS, { client: 'writer', command: 'wait' }],
         [REDIS, { client: 'reader', command: 'evalsha' }],
-        [REDIS, { client: 'reader', command: 'zrange' }],
+        [REDIS, { client: 'reader', command: 'hget' }],
       ],
       async () => {
         await redis.waitForSync();
@@ -144,7 +144,7 @@ describe('Redis metrics', () => {
         [[REDIS_ERRORS, { client: 'writer' }]],
         async () => {
           const reply = await call(api.url, 'POST', '/api/entries', { text: 'lost?' });
-          expectProblem(reply, 503);
+          expectProblem(reply, 503, 'storage-unavailable');
         },
         [1],
       );

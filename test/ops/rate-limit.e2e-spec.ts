@@ -14,7 +14,7 @@ let redis: RedisPair;
 /** Two pods of one Deployment: the same Redis, the same limit. */
 let podA: ApiProcess;
 let podB: ApiProcess;
-/** Behind one proxy hop (the prod overlay's TRUST_PROXY). */
+/** Behind a proxy on 127.0.0.1 (TRUST_PROXY names it). */
 let proxied: ApiProcess;
 /** No RATE_LIMIT_WRITES_PER_MINUTE. */
 let unlimited: ApiProcess;
@@ -24,7 +24,7 @@ beforeAll(async () => {
   ({ redis, api: podA } = journal);
   [podB, proxied, unlimited] = await Promise.all([
     journal.startApi(limited),
-    journal.startApi({ ...limited, TRUST_PROXY: '1' }),
+    journal.startApi({ ...limited, TRUST_PROXY: '127.0.0.1' }),
     journal.startApi(),
   ]);
 }, 60_000);
@@ -115,7 +115,7 @@ describe('with RATE_LIMIT_WRITES_PER_MINUTE set', () => {
     expect(await rateKeys()).toEqual(['journal:rate:writes:127.0.0.1']);
   });
 
-  it('with TRUST_PROXY=1, counts each address the proxy forwards separately, and only the address the proxy saw', async () => {
+  it('with TRUST_PROXY naming the proxy, counts each address the proxy forwards separately, and only the address the proxy saw', async () => {
     const client = { 'x-forwarded-for': '203.0.113.7' };
     expect(await statuses(LIMIT, () => post(proxied, 'through the proxy', client))).toEqual([201, 201, 201]);
     expectRateLimited(await post(proxied, 'over the limit', client));
@@ -179,7 +179,7 @@ describe('when the Redis primary hangs, then is down', () => {
     const expect503 = async (text: string) => {
       const started = Date.now();
       const reply = await post(podA, text);
-      expectProblem(reply, 503);
+      expectProblem(reply, 503, 'storage-unavailable');
       expect(reply.headers.get('retry-after')).toBe('1');
       return Date.now() - started;
     };
@@ -199,7 +199,7 @@ describe('when the Redis primary hangs, then is down', () => {
     // would spend the rate limit.
     await waitFor('the replica to resynchronise', () => redis.waitForSync().then(() => true), 30_000);
     for (const key of await rateKeys()) await redis.primary.command('DEL', key); // AOF kept the earlier tests' counts
-    await waitFor('writes to work again', async () => ((await post(podA, 'primary is back')).status === 201 ? true : undefined), 10_000);
+    await waitFor('writes to work again', async () => ((await post(podA, 'primary is back')).status === 201 ? true : undefined), 20_000);
     await podA.waitForOutput('Redis counts writes again: rate limiting is back on');
     expect(await statuses(LIMIT - 1, (i) => post(podA, `after the outage ${i}`))).toEqual(Array(LIMIT - 1).fill(201));
     expectRateLimited(await post(podA, 'over the limit again'));

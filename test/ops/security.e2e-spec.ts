@@ -104,7 +104,11 @@ describe('CORS', () => {
 
       const before = await total();
       const allowed = await post(corsApi.url);
-      expect(allowed).toEqual({ status: 201, location: expect.stringMatching(/^\/api\/entries\/\d+$/), requestId: 'cross-site-1' });
+      expect(allowed).toEqual({
+        status: 201,
+        location: expect.stringMatching(/^\/api\/entries\/[0-9A-Z]{26}$/),
+        requestId: 'cross-site-1',
+      });
       expect(await total()).toBe(before + 1);
 
       expect(await post(api.url)).toEqual({ error: 'TypeError: Failed to fetch' });

@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort, GaveUp, waitFor } from './ports.js';
+import type { ProcessUser } from './processes.js';
 import type { RedisPair } from './redis.js';
 
 /** The repository: the nearest folder above this file with a package.json (also when compiled into bench/dist). */
@@ -37,6 +38,8 @@ export interface ApiOptions {
   main?: string;
   /** For long runs (benchmarks): a file, as a container runtime keeps logs, instead of a growing string. */
   logFile?: string;
+  /** The system user to run it as (test/partitions); by default the test's own. */
+  user?: ProcessUser;
 }
 
 /** A running `node dist/main.js` (build first: `npm run build`), as the container runs it. */
@@ -80,7 +83,9 @@ export class ApiProcess {
    */
   static async spawn(env: Record<string, string | undefined>, options: ApiOptions = {}): Promise<ApiProcess> {
     const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !/^(PORT|HOST|JOURNAL_|REDIS_|NODE_ENV|LOG_|RATE_|METRICS_|TRUST_|CORS_|AUTH_)/.test(k)),
+      Object.entries(process.env).filter(
+        ([k]) => !/^(PORT|HOST|JOURNAL_|REDIS_|NODE_ENV|LOG_|RATE_|METRICS_|TRUST_|CORS_|AUTH_|READ_ACCESS)/.test(k),
+      ),
     );
     const port = Number(env.PORT ?? 0);
     const metricsPort = Number(env.METRICS_PORT ?? (await freePort()));
@@ -93,6 +98,7 @@ export class ApiProcess {
         ),
       ),
       stdio: ['ignore', log, log],
+      ...options.user,
     });
     if (typeof log === 'number') closeSync(log); // the child has its own copy
     return new ApiProcess(child, port, metricsPort, options.logFile);

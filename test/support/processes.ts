@@ -1,5 +1,11 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
+/** The system user a process runs as (test/partitions tells the processes apart by their user). */
+export interface ProcessUser {
+  uid: number;
+  gid: number;
+}
+
 /** Every process's id, parent id and working folder, from /proc (Linux). */
 function processes(): { pid: number; ppid: number; cwd: string }[] {
   return readdirSync('/proc')

@@ -25,6 +25,11 @@ export class RedisNode {
     return this.process !== undefined;
   }
 
+  /** The redis-server process's id while it runs (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
   async start(): Promise<void> {
     if (this.process) return;
     const child = spawn('redis-server', ['--port', String(this.port), '--dir', this.dir, ...this.args], {

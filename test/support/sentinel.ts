@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './api.js';
 import { freePort, GaveUp, waitFor } from './ports.js';
+import type { ProcessUser } from './processes.js';
 import { redisCommand } from './redis.js';
 
 export const MASTER_NAME = 'journal';
@@ -16,8 +17,8 @@ class Container {
   private child?: ChildProcess;
   output = '';
 
-  start(script: string, env: Record<string, string>): void {
-    const child = spawn('sh', [script], { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  start(script: string, env: Record<string, string>, user?: ProcessUser): void {
+    const child = spawn('sh', [script], { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
     child.stdout!.on('data', (d) => (this.output += d));
     child.stderr!.on('data', (d) => (this.output += d));
     child.once('exit', () => {
@@ -60,6 +61,15 @@ export class RedisPod {
   get name(): string {
     return `redis-${this.index}`;
   }
+
+  /**
+   * Gives the pod a new, empty volume, holding as a freshly formatted one does `lost+found`: a
+   * data dir that is not empty, but has no append-only file.
+   */
+  newVolume(): void {
+    rmSync(this.dataDir, { recursive: true, force: true });
+    mkdirSync(join(this.dataDir, 'lost+found'), { recursive: true });
+  }
 }
 
 /**
@@ -71,6 +81,8 @@ export interface PodLayout {
   scripts: string;
   redisEnv(cluster: RedisCluster, pod: RedisPod): Record<string, string>;
   sentinelEnv(cluster: RedisCluster, pod: RedisPod): Record<string, string>;
+  /** Who each container runs as; by default the test's own user. */
+  user?(pod: RedisPod, container: 'redis' | 'sentinel'): ProcessUser;
 }
 
 /**
@@ -144,7 +156,7 @@ export class RedisCluster {
   /** Starts the pod's Redis through its launch script; resolves once Redis answers (it may wait first: the guarded start). */
   async startRedis(pod: RedisPod, timeoutMs = 30_000): Promise<void> {
     this.checkRunning();
-    pod.redis.start(join(this.layout.scripts, 'launch.sh'), this.redisEnv(pod));
+    pod.redis.start(join(this.layout.scripts, 'launch.sh'), this.redisEnv(pod), this.layout.user?.(pod, 'redis'));
     await waitFor(
       `${pod.name} to answer\n${pod.redis.output}`,
       async () => {
@@ -156,7 +168,7 @@ export class RedisCluster {
   }
 
   async startSentinel(pod: RedisPod): Promise<void> {
-    pod.sentinel.start(join(this.layout.scripts, 'sentinel.sh'), this.sentinelEnv(pod));
+    pod.sentinel.start(join(this.layout.scripts, 'sentinel.sh'), this.sentinelEnv(pod), this.layout.user?.(pod, 'sentinel'));
     await waitFor(`the Sentinel of ${pod.name} to answer\n${pod.sentinel.output}`, async () =>
       (await this.sentinelCommand(pod, 'PING')) === 'PONG' ? true : undefined,
     );
@@ -167,6 +179,7 @@ export class RedisCluster {
     const child = spawn('sh', [join(this.layout.scripts, 'pre-stop.sh')], {
       env: { PATH: process.env.PATH!, ...this.redisEnv(pod) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...this.layout.user?.(pod, 'redis'),
     });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
@@ -203,9 +216,10 @@ export class RedisCluster {
   /**
    * Waits until the primary (a Redis that says so, and the one the Sentinels name) has both
    * replicas online, and every Sentinel knows both replicas as promotable. `caughtUp`: and both
-   * have the primary's whole stream (only possible while nothing writes).
+   * have the primary's whole stream (only possible while nothing writes). `promotable: false`:
+   * without the Sentinels' view of the replicas (they refresh it only every 10 s).
    */
-  async waitForReplicas(options: { caughtUp?: boolean; timeoutMs?: number } = {}): Promise<RedisPod> {
+  async waitForReplicas(options: { caughtUp?: boolean; promotable?: boolean; timeoutMs?: number } = {}): Promise<RedisPod> {
     return waitFor(
       'the primary to have 2 replicas online',
       async () => {
@@ -220,7 +234,7 @@ export class RedisCluster {
           const priority = (await this.command(replica, 'CONFIG', 'GET', 'replica-priority')) as string[];
           if (this.mode === 'sentinel' && priority[1] === '0') return undefined;
         }
-        if (this.mode === 'sentinel') {
+        if (this.mode === 'sentinel' && options.promotable !== false) {
           for (const pod of this.pods.filter((p) => p.sentinel.running)) {
             const replicas = (await this.sentinelCommand(pod, 'SENTINEL', 'replicas', MASTER_NAME)) as string[][];
             const healthy = replicas.filter((fields) => {

@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fileServerConf, localNginxConf, webRoot } from '../../web/stack/nginx.mjs';
-import { call, expectProblem, type Reply } from '../support/http.js';
+import { call, expectProblem, rawCall, type Reply } from '../support/http.js';
 import { startWebStack, type WebStack } from './stack.js';
 
 interface RawReply {
@@ -130,6 +130,32 @@ describe('NGINX file server', () => {
     // The same answer as from the API directly.
     expect((await call(stack.api.url, 'GET', `/api/entries/${created.body.id}`)).body).toEqual(created.body);
     expectProblem(await call(stack.url, 'POST', '/api/entries', { text: ' ' }), 400);
+  });
+
+  it("passes the API's answers unchanged: not compressed, so an entry's ETag stays strong for an edit's If-Match", async () => {
+    // Long enough to be compressed if the server's gzip rules applied here.
+    const created = await call(stack.url, 'POST', '/api/entries', { text: 'an entry to edit later, '.repeat(40) });
+    const direct = await call(stack.api.url, 'GET', `/api/entries/${created.body.id}`);
+    const proxied = await get(`${stack.url}/api/entries/${created.body.id}`, { 'accept-encoding': 'gzip' });
+    expect(proxied.headers['content-encoding']).toBeUndefined();
+    expect(proxied.headers.etag).toBe(direct.headers.get('etag'));
+    expect(proxied.headers.etag).toMatch(/^"[0-9a-f]{40}"$/);
+  });
+
+  it('tells clients apart: the API sees the address NGINX saw, never one a client claims', async () => {
+    const ask = (from: string, claimed?: string) =>
+      rawCall(
+        stack.url,
+        `GET /api/entries HTTP/1.1\r\nHost: x\r\nX-Request-Id: from-${from}\r\n${claimed ? `X-Forwarded-For: ${claimed}\r\n` : ''}Connection: close\r\n\r\n`,
+        from,
+      );
+    expect((await ask('127.0.0.2')).status).toBe(200);
+    expect((await ask('127.0.0.3', '127.0.0.2')).status).toBe(200);
+    const logged = (from: string) =>
+      stack.api
+        .waitForOutput(`"reqId":"from-${from}"`)
+        .then((output) => JSON.parse(output.split('\n').find((line) => line.includes(`"reqId":"from-${from}"`))!).ip);
+    expect([await logged('127.0.0.2'), await logged('127.0.0.3')]).toEqual(['127.0.0.2', '127.0.0.3']);
   });
 
   it.each([['/api/entries'], ['/api/docs/']])("passes the API's own security headers on %s, without adding the UI's", async (path) => {

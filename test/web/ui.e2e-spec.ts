@@ -9,7 +9,7 @@ import { repoRoot } from '../support/api.js';
 import { call } from '../support/http.js';
 import { launchChromium } from '../support/browser.js';
 import { waitFor } from '../support/ports.js';
-import { startWebStack, type WebStack } from './stack.js';
+import { emptyJournal, startWebStack, type WebStack } from './stack.js';
 
 const SCREENSHOTS = join(repoRoot, 'test-output/screenshots');
 const T = 30_000;
@@ -79,12 +79,8 @@ describe('journal page in Chromium', () => {
     });
   }
 
-  beforeEach(async () => {
-    // Every test starts from an empty journal, emptied through the API.
-    for (let res = await call(stack.url, 'GET', '/api/entries'); res.body.total > 0; res = await call(stack.url, 'GET', '/api/entries')) {
-      for (const entry of res.body.entries) expect((await call(stack.url, 'DELETE', `/api/entries/${entry.id}`)).status).toBe(204);
-    }
-  });
+  // Every test starts from an empty journal, emptied through the API.
+  beforeEach(() => emptyJournal(stack));
 
   afterEach(() => {
     expect(pageProblems).toEqual([]);
@@ -138,7 +134,7 @@ describe('journal page in Chromium', () => {
   );
 
   it(
-    'shows an entry with HTML in it as text, never as markup',
+    'shows an entry with HTML in it as text, never as markup (Markdown with raw HTML off)',
     async () => {
       const evil = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold?</b>';
       await openPage();
@@ -146,7 +142,8 @@ describe('journal page in Chromium', () => {
       await page.click('#save');
       await waitForList([evil]);
       const item = page.locator('#entries li .text').first();
-      expect(await item.evaluate((el) => el.children.length)).toBe(0);
+      // One paragraph of text, as Markdown makes it, with no element in it.
+      expect(await item.evaluate((el) => [...el.querySelectorAll('*')].map((child) => child.tagName))).toEqual(['P']);
       expect(await page.locator('#entries img, #entries script, #entries b').count()).toBe(0);
       expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     },
@@ -230,7 +227,7 @@ describe('journal page in Chromium', () => {
       await waitForList(['Guten Tag']);
       const time = page.locator('#entries time').first();
       expect(await time.getAttribute('datetime')).toBe(entry!.createdAt);
-      expect(await time.textContent()).toMatch(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
+      expect(await time.textContent()).toMatch(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2}$/);
     },
     T,
   );
@@ -248,12 +245,13 @@ describe('journal page in Chromium', () => {
       await page.keyboard.press('Control+Enter');
       await waitForList(['typed with keys', 'k3', 'k2']);
 
-      // Tab order: text → Save → the entries' Delete buttons → Newer (disabled, skipped) → Older.
-      await page.keyboard.press('Tab');
-      expect(await focused()).toBe('save');
-      await page.keyboard.press('Tab');
-      expect(await focused()).toMatch(/^Delete entry from /);
-      for (let i = 0; i < 3; i++) await page.keyboard.press('Tab');
+      // Tab order: text → Save → search → Export → Import (writes need no token here: anyone may import) → each entry's Edit and Delete → Newer (disabled, skipped) → Older.
+      for (const expected of ['save', 'search', 'export', 'import', /^Edit entry from /, /^Delete entry from /]) {
+        await page.keyboard.press('Tab');
+        if (typeof expected === 'string') expect(await focused()).toBe(expected);
+        else expect(await focused()).toMatch(expected);
+      }
+      for (let i = 0; i < 5; i++) await page.keyboard.press('Tab');
       expect(await focused()).toBe('older');
       await page.keyboard.press('Enter');
       await waitForList(['k1']);
@@ -263,8 +261,8 @@ describe('journal page in Chromium', () => {
       await waitForList(['typed with keys', 'k3', 'k2']);
       await waitForFocus('older');
 
-      // Delete the newest: Shift+Tab back to its button, Escape cancels, Enter confirms.
-      for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+Tab');
+      // Delete the newest: Shift+Tab back to its button (past the Edit and Delete of the two others), Escape cancels, Enter confirms.
+      for (let i = 0; i < 5; i++) await page.keyboard.press('Shift+Tab');
       expect(await focused()).toMatch(/^Delete entry from /);
       await page.keyboard.press('Enter');
       expect(await focused()).toBe('confirm-cancel');

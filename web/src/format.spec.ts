@@ -3,11 +3,17 @@ import {
   codePoints,
   counter,
   errorMessage,
+  entryNames,
   excerpt,
+  fileNameFromDisposition,
   formatDate,
+  importSummaryText,
+  listQuery,
+  matchSummary,
   pageCount,
   pageFromQuery,
   pageSummary,
+  searchFromQuery,
   textProblem,
   UNAVAILABLE,
 } from './format.js';
@@ -34,6 +40,9 @@ describe('counter', () => {
 describe('textProblem', () => {
   it('refuses blank and over-long texts and accepts the rest', () => {
     expect(textProblem(' \n\t')).toBe('Write something first.');
+    expect(textProblem('\u200b\u2060\ufeff')).toBe(
+      'This entry has only invisible characters (such as zero-width spaces): write something visible.',
+    );
     expect(textProblem('x'.repeat(10_001))).toBe('An entry can have at most 10,000 characters; this one has 10,001.');
     expect(textProblem('😀'.repeat(10_000))).toBeUndefined();
   });
@@ -59,11 +68,68 @@ describe('paging', () => {
   });
 });
 
+describe('searching', () => {
+  it('counts the matches', () => {
+    expect(matchSummary(0, 'en')).toBe('No entries match');
+    expect(matchSummary(1, 'en')).toBe('1 entry matches');
+    expect(matchSummary(1234, 'en')).toBe('1,234 entries match');
+    expect(pageSummary(2, 3, 7, 'en', true)).toBe('Page 2 of 3 · 7 entries match');
+  });
+
+  it('keeps the search and the page in the address, and reads them back', () => {
+    expect(listQuery(1, '')).toBe('');
+    expect(listQuery(2, '')).toBe('?page=2');
+    expect(listQuery(1, '  ')).toBe('');
+    expect(listQuery(3, 'café & co')).toBe('?q=caf%C3%A9+%26+co&page=3');
+    expect(searchFromQuery('?q=caf%C3%A9+%26+co&page=3')).toBe('café & co');
+    expect(pageFromQuery('?q=caf%C3%A9+%26+co&page=3')).toBe(3);
+    expect(searchFromQuery('?page=2')).toBe('');
+  });
+});
+
+describe('fileNameFromDisposition', () => {
+  it("takes the server's file name, the UTF-8 one first", () => {
+    expect(fileNameFromDisposition('attachment; filename="journal-2026-12-06.ndjson"')).toBe('journal-2026-12-06.ndjson');
+    expect(fileNameFromDisposition('attachment; filename=journal.ndjson')).toBe('journal.ndjson');
+    expect(fileNameFromDisposition('attachment; filename="a \\"quoted\\" name"')).toBe('a "quoted" name');
+    expect(fileNameFromDisposition('attachment; filename="plain"; filename*=UTF-8\'\'journal%20%C3%A9t%C3%A9.ndjson')).toBe(
+      'journal été.ndjson',
+    );
+    expect(fileNameFromDisposition('attachment; filename="plain"; filename*=UTF-8\'\'bad%E0')).toBe('plain');
+  });
+
+  it('has none when the header gives none', () => {
+    expect(fileNameFromDisposition(null)).toBeUndefined();
+    expect(fileNameFromDisposition('attachment')).toBeUndefined();
+    expect(fileNameFromDisposition('attachment; filename=""')).toBeUndefined();
+  });
+});
+
 describe('formatDate', () => {
   it("uses the reader's locale", () => {
     const iso = '2026-11-25T09:05:00.000Z';
-    expect(formatDate(iso, 'de-DE', 'UTC')).toMatch(/^25\.11\.2026, 09:05$/);
-    expect(formatDate(iso, 'en-US', 'UTC')).toMatch(/^Nov 25, 2026, 9:05\sAM$/);
+    expect(formatDate(iso, 'de-DE', 'UTC')).toMatch(/^25\.11\.2026, 09:05:00$/);
+    expect(formatDate(iso, 'en-US', 'UTC')).toMatch(/^Nov 25, 2026, 9:05:00\sAM$/);
+  });
+
+  it('tells apart times within one minute', () => {
+    expect(formatDate('2026-11-25T09:05:07.000Z', 'en-GB', 'UTC')).not.toBe(formatDate('2026-11-25T09:05:48.000Z', 'en-GB', 'UTC'));
+  });
+});
+
+describe('entryNames', () => {
+  it('names each entry by its time and first words, unique even for entries of the same second and start', () => {
+    const at = '2026-11-25T09:05:07.000Z';
+    const entries = [
+      { createdAt: at, text: 'Dear diary,\ntoday I walked to the lake and back, in the rain' },
+      { createdAt: at, text: 'Dear diary,\ntoday I walked to the lake and back, in the rain' },
+      { createdAt: '2026-11-25T09:05:48.000Z', text: 'Short' },
+    ];
+    expect(entryNames(entries, 'en-GB', 'UTC')).toEqual([
+      'entry from 25 Nov 2026, 09:05:07: “Dear diary, today I walked to the lake a…”',
+      'entry from 25 Nov 2026, 09:05:07: “Dear diary, today I walked to the lake a…” (2)',
+      'entry from 25 Nov 2026, 09:05:48: “Short”',
+    ]);
   });
 });
 
@@ -88,5 +154,16 @@ describe('errorMessage', () => {
 
   it('falls back to the status when there is no detail', () => {
     expect(errorMessage(500, '<html>')).toBe('Something went wrong (HTTP 500). Please try again.');
+  });
+});
+
+describe('importSummaryText', () => {
+  it("says what was imported, what was there already and what was not, in the person's words", () => {
+    expect(importSummaryText('journal.ndjson', { imported: 1203, skipped: 0, failedTotal: 0 }, 'en')).toBe(
+      'journal.ndjson: 1,203 entries imported.',
+    );
+    expect(importSummaryText('dayone.json', { imported: 1, skipped: 4, failedTotal: 1 }, 'en')).toBe(
+      'dayone.json: 1 entry imported, 4 entries already there, 1 record not imported (listed below).',
+    );
   });
 });

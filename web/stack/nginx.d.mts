@@ -6,6 +6,7 @@ export interface LocalNginxOptions {
 }
 export declare const fileServerConf: { server: string; cacheControl: string; rules: string };
 export declare const webRoot: string;
+export declare const LOCAL_API_ENV: { TRUST_PROXY: string };
 export declare function localServerBlock(options: LocalNginxOptions): string;
 export declare function localNginxConf(options: LocalNginxOptions & { dir: string }): string;
 export declare function writeLocalNginxConf(options: LocalNginxOptions & { dir: string }): string;

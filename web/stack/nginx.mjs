@@ -1,6 +1,6 @@
 // The local stack's NGINX config, used by bin/up and the browser tests: a server with a local port
 // and web root that includes the Kubernetes file server's own rules (kustomize/base/fileserver, the
-// one source of them), plus the route the Ingress adds: /api to the API.
+// one source of them), plus the route the Gateway adds: /api to the API.
 //
 // CLI (bin/up): node web/stack/nginx.mjs DIR PORT API_URL
 //   writes DIR/nginx.conf for NGINX on 127.0.0.1:PORT; run it with `nginx -p DIR -c nginx.conf`.
@@ -17,6 +17,8 @@ export const fileServerConf = {
   rules: join(fileServer, 'server-rules.inc'),
 };
 export const webRoot = join(repoRoot, 'web/dist');
+/** The API's settings behind this NGINX (bin/up sets the same): the X-Forwarded-For it sends is believed. */
+export const LOCAL_API_ENV = { TRUST_PROXY: '127.0.0.1' };
 
 /** A path as one NGINX argument, whatever folder the clone is in. */
 const quoted = (path) => JSON.stringify(path);
@@ -28,17 +30,22 @@ export function localServerBlock({ port, apiUrl, root = webRoot }) {
     root ${quoted(root)};
     include ${quoted(fileServerConf.rules)};
 
-    # Added for the local stack: in Kubernetes the Ingress routes /api to the API.
+    # Added for the local stack: in Kubernetes the Gateway routes /api to the API.
     location /api/ {
         proxy_pass http://${new URL(apiUrl).host};
         proxy_http_version 1.1;
         proxy_set_header Host $host;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        # The address NGINX saw, replacing whatever the client sent: the API believes it from
+        # 127.0.0.1 (TRUST_PROXY, LOCAL_API_ENV), so each browser is counted as itself.
+        proxy_set_header X-Forwarded-For $remote_addr;
         proxy_set_header X-Forwarded-Proto $scheme;
         # The API sends its own security headers. NGINX adds the server's add_header lines only to
         # locations with none of their own, and this one (empty for /api/, so it adds nothing) keeps
-        # the UI's document headers off API answers, as with the Ingress.
+        # the UI's document headers off API answers, as with the Gateway.
         add_header Cache-Control $journal_cache_control always;
+        # API answers pass as the API sent them, as through the Gateway: gzip would turn their strong
+        # ETags weak (W/"..."), which an edit's If-Match must not be.
+        gzip off;
     }
 }`;
 }

@@ -1,0 +1,80 @@
+#!/bin/sh
+# Point-in-time archive (sidecar of every Redis pod, Redis image plus the restic binary): while
+# this pod is a replica in sync, every ARCHIVE_INTERVAL seconds it ships its current append-only
+# files (the base and the incremental files after it, written with aof-timestamp-enabled so that a
+# restore can cut them at any second) to its own restic repository, ARCHIVE_REPOSITORY/POD_NAME.
+# Only the files that changed are read again; restic uploads only the new chunks. Per repository it
+# keeps the newest shipment of each base ("segment"), for ARCHIVE_KEEP_DAYS. It never stops on a
+# failure (its pod's readiness would take Redis out of service): it logs one line and tries again.
+# Env: POD_NAME, LISTEN_PORT, DATA_DIR, PASSWORD_FILE, WORK_DIR, ARCHIVE_REPOSITORY,
+# ARCHIVE_INTERVAL, ARCHIVE_KEEP_DAYS, RESTIC_PASSWORD_FILE, RESTIC_CACHE_DIR (and the store's
+# credentials).
+set -u
+script=archive.sh
+. "$(dirname "$0")/common.sh"
+self=127.0.0.1:$LISTEN_PORT
+aof=$DATA_DIR/appendonlydir
+cd "$WORK_DIR"
+
+reason() {
+  tail -n 1 restic.err | sed 's/^Fatal: //'
+}
+
+# One shipment; returns 1 (and says why in `why`) if it did not happen.
+ship() {
+  export RESTIC_REPOSITORY="$ARCHIVE_REPOSITORY/$POD_NAME"
+  # Every second in the files gets a "#TS:<unix time>" line before its first command.
+  cli "$self" CONFIG SET aof-timestamp-enabled yes >/dev/null || { why="Redis on $self does not answer"; return 1; }
+  info=$(cli "$self" INFO replication) || { why="Redis on $self does not answer"; return 1; }
+  if [ "$(echo "$info" | field role)" != slave ] || [ "$(echo "$info" | field master_link_status)" != up ]; then
+    why=""
+    return 1 # not a replica in sync: the replicas archive
+  fi
+  # The current segment, as the manifest lists it (history files, type h, were shipped before).
+  files=$(awk '$1 == "file" && ($NF == "b" || $NF == "i") { print $2 }' "$aof"/*.manifest 2>/dev/null)
+  base=$(echo "$files" | grep '\.base\.' || true)
+  [ -n "$base" ] || { why="no append-only base file in $aof"; return 1; }
+  # Everything written before this second is in the files as they are read from now on.
+  shipped=$(date +%s)
+  if ! restic cat config >/dev/null 2>restic.err; then
+    restic init >/dev/null 2>restic.err || { why="cannot open or create $RESTIC_REPOSITORY: $(reason)"; return 1; }
+  fi
+  # This pod is its repository's only writer: a lock there is one its killed predecessor left.
+  [ -n "${unlocked:-}" ] || { restic unlock >/dev/null 2>restic.err && unlocked=yes; }
+  # shellcheck disable=SC2086 # one path per file
+  (cd "$aof" && restic backup --quiet --host "$POD_NAME" --tag aof --tag "start:$(stat -c %Y "$base")" \
+    --tag "shipped:$shipped" --time "$(date -u -d "@$shipped" '+%Y-%m-%d %H:%M:%S')" $files) >/dev/null 2>restic.err ||
+    { why="shipping $files to $RESTIC_REPOSITORY: $(reason)"; return 1; }
+  # A newer shipment of a segment holds all of an older one (the files only grow): keep the newest
+  # per segment (its paths), and the segments shipped within the window.
+  restic forget --quiet --tag aof --group-by paths --keep-last 1 >/dev/null 2>restic.err &&
+    restic forget --quiet --tag aof --group-by host --keep-within "${ARCHIVE_KEEP_DAYS}d" >/dev/null 2>restic.err ||
+    { why="shipped, but the retention policy failed in $RESTIC_REPOSITORY: $(reason)"; return 1; }
+  # The forgotten shipments' chunks go once an hour (it rewrites pack files: not every round).
+  if [ $((shipped - ${pruned:-0})) -ge 3600 ]; then
+    restic prune --quiet >/dev/null 2>restic.err || { why="pruning $RESTIC_REPOSITORY: $(reason)"; return 1; }
+    pruned=$shipped
+  fi
+  why=""
+}
+
+while [ -z "$ARCHIVE_REPOSITORY" ]; do
+  [ -n "${said:-}" ] || log "no point-in-time archive: ARCHIVE_REPOSITORY is not set (docs/backup.md)"
+  said=yes
+  touch round # for the liveness probe
+  sleep 300
+done
+while :; do
+  if ship; then
+    # One line when shipping starts again after a pause or a failure, not one every round.
+    [ "${state:-}" = shipping ] || log "archiving $aof to $RESTIC_REPOSITORY every ${ARCHIVE_INTERVAL}s"
+    state=shipping
+  elif [ -n "$why" ]; then
+    log "archive failed: $why"
+    state=failed
+  else
+    state=idle
+  fi
+  touch round # for the liveness probe
+  sleep "$ARCHIVE_INTERVAL"
+done

@@ -1,0 +1,100 @@
+#!/bin/sh
+# Restore, first step (restic image): fetches what prepare.sh restores into WORK_DIR, with
+# snapshot.env saying what it is. SNAPSHOT = "latest" or "before:<unix time>": a backup (dump.rdb,
+# with the count and checksums recorded at backup time; "before": the last one taken at or before
+# that second). SNAPSHOT = "at:<unix time>" or "at:last": the archived append-only files
+# (archive.sh) of the segment that covers that second, or that reach furthest ("last": a whole
+# cluster lost), in aof/appendonlydir, for prepare.sh to cut at that second. restic checks every blob it reads:
+# a wrong key or a damaged repository stops here, before anything is overwritten. Env: WORK_DIR,
+# SNAPSHOT, RESTIC_REPOSITORY, ARCHIVE_REPOSITORY, ARCHIVE_PODS, RESTIC_PASSWORD_FILE,
+# RESTIC_CACHE_DIR (and the repositories' credentials).
+set -eu
+script=fetch.sh
+export TZ=UTC
+cd "$WORK_DIR"
+rm -rf dump.rdb snapshot.env aof
+
+fail() {
+  echo "$script: restore failed: $*" >&2
+  exit 1
+}
+reason() {
+  tail -n 1 restic.err | sed 's/^Fatal: //'
+}
+
+utc() {
+  date -u -d "@$1" '+%Y-%m-%dT%H:%M:%SZ'
+}
+
+# "POD ID START SHIPPED" of every archived segment, one a line, from each pod's repository (a pod
+# that never was a replica has none). Read without a lock: a sidecar killed with its pod may have
+# left one, and nothing writes an archive while the restore runs (Redis is stopped).
+archived_segments() {
+  for pod in $ARCHIVE_PODS; do
+    RESTIC_REPOSITORY=$ARCHIVE_REPOSITORY/$pod restic --no-lock snapshots --json --tag aof 2>restic.err >segments.json || {
+      grep -q 'Is there a repository at the following location' restic.err && continue
+      fail "cannot open the archive $ARCHIVE_REPOSITORY/$pod: $(reason)"
+    }
+    sed 's/},{/}\n{/g' segments.json | awk -F'"' -v pod="$pod" '{
+      for (i = 1; i < NF; i++) {
+        if ($i == "short_id") id = $(i + 2)
+        if ($i ~ /^start:/) start = substr($i, 7)
+        if ($i ~ /^shipped:/) shipped = substr($i, 9)
+      }
+      if (id != "") print pod, id, start, shipped
+    }'
+  done
+}
+
+case $SNAPSHOT in at:*)
+  archived_segments | sort -k4,4n >segments.txt
+  case ${SNAPSHOT#at:} in
+    last) chosen=$(tail -n 1 segments.txt) ;;
+    '' | *[!0-9]*) fail "SNAPSHOT=$SNAPSHOT: expected at:<unix time> or at:last" ;;
+    *) chosen=$(awk -v t="${SNAPSHOT#at:}" '$3 <= t && t <= $4' segments.txt | tail -n 1) ;;
+  esac
+  if [ -z "$chosen" ]; then
+    covered=$(while read -r pod id start shipped; do echo "$pod $(utc "$start")..$(utc "$shipped")"; done <segments.txt | tr '\n' ';')
+    fail "no archive covers SNAPSHOT=$SNAPSHOT in $ARCHIVE_REPOSITORY (archived: ${covered:-nothing})"
+  fi
+  set -- $chosen # shellcheck disable=SC2086
+  at=${SNAPSHOT#at:}
+  [ "$at" != last ] || at=$4
+  RESTIC_REPOSITORY=$ARCHIVE_REPOSITORY/$1 restic --no-lock restore "$2" --target aof/appendonlydir >/dev/null 2>restic.err ||
+    fail "the archive of $1 shipped at $(utc "$4") cannot be read from $ARCHIVE_REPOSITORY/$1: $(reason)"
+  cat >snapshot.env <<ENV
+ARCHIVE_AT=$at
+TAKEN_AT=$at
+SOURCE=$1
+ENV
+  exit 0
+esac
+
+restic snapshots --json --host journal --tag journal >snapshots.json 2>restic.err ||
+  fail "cannot open the backup repository $RESTIC_REPOSITORY: $(reason)"
+# One backup per line, oldest first: "TAKEN ENTRIES DIGEST SHA256 SOURCE", from the tags store.sh
+# gave it (read by name: neither the tags' order nor restic's JSON layout matters).
+grep -o '"tags":\[[^]]*\]' snapshots.json | awk -F'"' '{
+  for (i = 1; i <= NF; i++) {
+    split($i, tag, ":")
+    value[tag[1]] = substr($i, length(tag[1]) + 2)
+  }
+  print value["taken"], value["entries"], value["digest"], value["sha256"], value["source"]
+}' | sort -n >backups.txt
+case $SNAPSHOT in
+  latest) chosen=$(tail -n 1 backups.txt) ;;
+  before:*) chosen=$(awk -v t="${SNAPSHOT#before:}" '$1 <= t' backups.txt | tail -n 1) ;;
+  *) fail "SNAPSHOT=$SNAPSHOT: expected latest or before:<unix time>" ;;
+esac
+[ -n "$chosen" ] || fail "no backup matches SNAPSHOT=$SNAPSHOT in $RESTIC_REPOSITORY ($(wc -l <backups.txt) backups there)"
+set -- $chosen # shellcheck disable=SC2086
+restic dump --host journal --tag "taken:$1" latest /dump.rdb >dump.rdb 2>restic.err ||
+  fail "the backup taken at $(utc "$1") cannot be read from $RESTIC_REPOSITORY: $(reason)"
+
+cat >snapshot.env <<ENV
+TAKEN_AT=$1
+ENTRIES=$2
+DIGEST=$3
+RDB_SHA256=$4
+SOURCE=$5
+ENV
