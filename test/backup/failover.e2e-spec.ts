@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { generated, kustomizeCopy, removeScratch, render, type K8sObject } from '../kustomize/manifests.js';
-import { waitFor } from '../support/ports.js';
+import { GaveUp, waitFor } from '../support/ports.js';
 import { MASTER_NAME, RedisCluster, type RedisPod } from '../support/sentinel.js';
 import { storedEntries } from '../support/stored-entries.js';
 import { BackupPods, type Run } from './scripts.js';
@@ -42,6 +42,15 @@ beforeAll(async () => {
   expect(await pods.backup()).toMatchObject({ code: 0 });
 }, 60_000);
 
+// Whatever a test did or where it failed, the next one starts with every pod up and at full speed.
+// Speed first: a pod started again full-syncs the others, and their AOF rewrites after that sync
+// would crawl with the delay still set.
+afterEach(async () => {
+  const running = cluster.pods.filter((pod) => pod.redis.running);
+  for (const pod of running) await cluster.command(pod, 'CONFIG', 'SET', 'rdb-key-save-delay', 0);
+  for (const pod of cluster.pods.filter((p) => !running.includes(p))) await cluster.startRedis(pod);
+}, REJOIN_MS);
+
 afterAll(async () => {
   await cluster?.stop();
   removeScratch();
@@ -55,23 +64,40 @@ async function copiedReplica(): Promise<RedisPod> {
 
 /** A backup run started with `replica` slowed down; resolves once its snapshot child is copying (the run in an object: not awaited). */
 async function backupInFlight(replica: RedisPod, keyDelayUs = 1_500_000): Promise<{ run: Promise<Run> }> {
-  // The delay slows every snapshot the replica starts, its own AOF rewrite too (after a full sync it
-  // rewrites, or schedules it behind another child): such a rewrite would hold the backup's copy back.
+  // The replica as snapshot.sh wants it (linked, no sync under way). The delay slows every snapshot
+  // it starts, its own AOF rewrite too (after a full sync it rewrites, or schedules it behind another
+  // child): such a rewrite would hold the backup's copy back.
   await waitFor(
-    `${replica.name} to have no snapshot or AOF rewrite under way`,
+    `${replica.name} to be in sync with no snapshot or AOF rewrite under way`,
     async () => {
-      const info = String(await cluster.command(replica, 'INFO', 'persistence'));
-      return /rdb_bgsave_in_progress:0\b/.test(info) && /aof_rewrite_in_progress:0\b/.test(info) && /aof_rewrite_scheduled:0\b/.test(info)
-        ? true
-        : undefined;
+      const info =
+        String(await cluster.command(replica, 'INFO', 'replication')) + String(await cluster.command(replica, 'INFO', 'persistence'));
+      const wanted = [
+        'role:slave',
+        'master_link_status:up',
+        'master_sync_in_progress:0',
+        'rdb_bgsave_in_progress:0',
+        'aof_rewrite_in_progress:0',
+        'aof_rewrite_scheduled:0',
+      ];
+      const unmet = wanted.filter((field) => !new RegExp(`^${field}\\r?$`, 'm').test(info));
+      if (unmet.length > 0) throw new Error(`not yet ${unmet.join(', ')}; INFO: ${info.replace(/\r?\n/g, ' ')}`);
+      return true;
     },
     REJOIN_MS,
   );
   await cluster.command(replica, 'CONFIG', 'SET', 'rdb-key-save-delay', keyDelayUs);
-  const run = pods.backup();
-  await waitFor(`${replica.name} to be copied`, async () =>
-    /rdb_bgsave_in_progress:1/.test(String(await cluster.command(replica, 'INFO', 'persistence'))) ? true : undefined,
-  );
+  let ended: Run | undefined;
+  const run = pods.backup().then((result) => (ended = result));
+  await waitFor(`${replica.name} to be copied`, async () => {
+    if (ended) {
+      const info = String(await cluster.command(replica, 'INFO', 'replication'));
+      throw new GaveUp(
+        `the backup ended before ${replica.name} was copied (exit ${ended.code}): ${ended.output}${replica.name} now: ${info}`,
+      );
+    }
+    return /rdb_bgsave_in_progress:1/.test(String(await cluster.command(replica, 'INFO', 'persistence'))) ? true : undefined;
+  });
   return { run };
 }
 
@@ -89,7 +115,6 @@ describe('a backup during a failover', () => {
         new RegExp(`^snapshot\\.sh: backup failed: copying the snapshot from 127\\.0\\.0\\.1:${replica.port}: [^\\n]+\\n$`),
       );
       expect(pods.backups().length).toBe(stored);
-      await cluster.startRedis(replica);
     },
     REJOIN_MS + 30_000,
   );
@@ -109,8 +134,6 @@ describe('a backup during a failover', () => {
         `snapshot.sh: backup failed: 127.0.0.1:${replica.port} is no longer a replica in sync (a failover during the copy?): snapshot discarded\n`,
       );
       expect(pods.backups().length).toBe(stored);
-      await cluster.command(replica, 'CONFIG', 'SET', 'rdb-key-save-delay', 0);
-      await cluster.startRedis(primary);
     },
     REJOIN_MS + 30_000,
   );
@@ -143,8 +166,6 @@ describe('a backup during a failover', () => {
         new RegExp(`^snapshot\\.sh: backup failed: copying the snapshot from 127\\.0\\.0\\.1:${replica.port}: [^\\n]+\\n$`),
       );
       expect(pods.backups().length).toBe(stored);
-      await cluster.command(replica, 'CONFIG', 'SET', 'rdb-key-save-delay', 0);
-      await cluster.startRedis(bystander);
     },
     REJOIN_MS + 60_000,
   );
