@@ -53,7 +53,7 @@ export function createBaseline({ writer, reader, config, redisConfig }: Baseline
     if (path === ENTRIES_PATH && req.method === 'GET') {
       const pages = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)).getAll('page');
       const page = validate(pageSchema, pages.length > 1 ? pages : pages[0]);
-      return sendJson(res, 200, await journal.page(page, undefined));
+      return sendJsonText(res, 200, await journal.page(page, undefined));
     }
     if (path === ENTRIES_PATH && req.method === 'POST') {
       const { text } = validate(newEntrySchema, await readJsonBody(req));
@@ -94,7 +94,10 @@ function problem(status: number, title: string, detail: string): ProblemExceptio
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const json = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+function sendJsonText(res: ServerResponse, status: number, json: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(json),

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiHeader,
@@ -17,7 +17,7 @@ import { ApiProblem, ref, retryAfter } from '../openapi/responses.js';
 import { StreamedBody } from '../core/streamed-body.js';
 import { mayImport } from './access.js';
 import { ReadOperation, WriteOperation } from './operations.js';
-import { MAX_BODY_BYTES, MAX_IMPORT_BYTES, type Entry, type EntryPage, type ImportSummary } from './entry.contract.js';
+import { MAX_BODY_BYTES, MAX_IMPORT_BYTES, type Entry, type ImportSummary } from './entry.contract.js';
 import {
   entryPageSchema,
   entryPatchSchema,
@@ -116,11 +116,12 @@ export class JournalController {
     `\`page\` is not a whole number from 1 to ${MAX_PAGE}, or is given twice; \`q\` is over ${MAX_QUERY_LENGTH} characters or given twice; or a malformed Authorization header (or two), or a token in the URL`,
   )
   @ApiProblem(500, 'A stored entry is unreadable (never expected; logged)')
+  @Header('Content-Type', 'application/json; charset=utf-8')
   list(
     @Query('page', { schema: pageSchema }) page: number,
     @Query('q', { schema: querySchema }) q: string,
     @CurrentAuthor() caller: Author | undefined,
-  ): Promise<EntryPage> {
+  ): Promise<string> {
     return this.journal.page(page, caller, q);
   }
 

@@ -65,8 +65,8 @@ describe('the journal on a real Redis pair', () => {
   it('creates, pages with the configured page size (newest first), reads and deletes', async () => {
     const create = async (text: string) => (await journal.create(text)).entry;
     const [first, second, third] = [await create('one'), await create('two'), await create('three')];
-    expect(await journal.page(1, undefined)).toEqual({ entries: [third, second], page: 1, pageSize: 2, total: 3 });
-    expect(await journal.page(2, undefined)).toEqual({ entries: [first], page: 2, pageSize: 2, total: 3 });
+    expect(JSON.parse(await journal.page(1, undefined))).toEqual({ entries: [third, second], page: 1, pageSize: 2, total: 3 });
+    expect(JSON.parse(await journal.page(2, undefined))).toEqual({ entries: [first], page: 2, pageSize: 2, total: 3 });
     expect((await journal.get(second.id, undefined)).entry).toEqual(second);
     await journal.delete(second.id, undefined);
     expect((await problemOf(journal.delete(second.id, undefined))).getStatus()).toBe(HttpStatus.NOT_FOUND);
