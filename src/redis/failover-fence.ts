@@ -22,7 +22,6 @@ const FAILOVER_STARTING = [
 const SWITCH_MASTER = '+switch-master';
 const VOTE = '+vote-for-leader';
 
-
 /**
  * Sentinel mode: tells when confirming a write would be unsafe because the Sentinels are replacing
  * the primary. Once a Sentinel sends REPLICAOF NO ONE to the replica it promotes, that replica
@@ -126,7 +125,8 @@ export class FailoverFence implements OnApplicationShutdown {
       // "<leader run id> <epoch>"
       const epoch = Number(words[1]);
       if (!Number.isInteger(epoch)) return;
-      if (!this.votes.has(epoch)) this.logger.warn(`Sentinel ${sentinel}: ${channel} ${message}; writes are refused until a new primary is named`);
+      if (!this.votes.has(epoch))
+        this.logger.warn(`Sentinel ${sentinel}: ${channel} ${message}; writes are refused until a new primary is named`);
       this.votes.set(epoch, Date.now() + REDIS_TIMING.failoverHoldMs);
       return;
     }

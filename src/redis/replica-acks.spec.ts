@@ -181,7 +181,6 @@ describe('ReplicaAcks (group commit)', () => {
     await expect(acks.confirm()).resolves.toBeUndefined();
     expect(writer.wait).not.toHaveBeenCalled();
   });
-
 });
 
 describe('ReplicaAcks with Sentinels', () => {

@@ -7,7 +7,6 @@ import { SentinelView } from './sentinel-view.js';
 import { REDIS_TIMING } from './timing.js';
 import { REDIS_WRITER } from './redis.tokens.js';
 
-
 /** Fewer than REDIS_MIN_REPLICA_ACKS replicas have (or could get) a write: it must not be acknowledged. */
 export class NotReplicatedError extends Error {
   constructor(
@@ -127,7 +126,8 @@ export class ReplicaAcks {
     if (typeof agreed === 'string') return new FailoverError(agreed);
     const refusal = this.fence.refusal(agreed.primary);
     if (refusal) return new FailoverError(refusal);
-    if (this.switchesAtConnect !== this.fence.switches) return new FailoverError('the Sentinels named a new primary after the writer connected');
+    if (this.switchesAtConnect !== this.fence.switches)
+      return new FailoverError('the Sentinels named a new primary after the writer connected');
     // Until the Sentinels know the new primary's run id, the writer having connected after the last
     // +switch-master (above) is what says it reaches that primary.
     if (agreed.primary.runId !== '' && this.writerRunId !== agreed.primary.runId) {
@@ -191,7 +191,10 @@ export class ReplicaAcks {
   private async waitForReplicas(wanted: number): Promise<number> {
     if (wanted === 0) return 0;
     if (!this.view.enabled) return Number(await this.writer.wait(wanted, REDIS_TIMING.replicaWaitMs));
-    const [acks, role] = await Promise.all([this.writer.wait(wanted, REDIS_TIMING.replicaWaitMs), this.writer.call('ROLE') as Promise<unknown[]>]);
+    const [acks, role] = await Promise.all([
+      this.writer.wait(wanted, REDIS_TIMING.replicaWaitMs),
+      this.writer.call('ROLE') as Promise<unknown[]>,
+    ]);
     this.replication.noteRole(role);
     return Number(acks);
   }
@@ -208,7 +211,8 @@ export class ReplicaAcks {
     const online = this.replication.replicaAddresses.size;
     const missing = this.missing(promotable);
     if (missing) return new NotReplicatedError(acks, Math.max(online, this.minAcks), missing);
-    if (acks < online) return new NotReplicatedError(acks, online, `${online - acks} of the replicas online at the primary did not confirm it`);
+    if (acks < online)
+      return new NotReplicatedError(acks, online, `${online - acks} of the replicas online at the primary did not confirm it`);
     return acks;
   }
 }

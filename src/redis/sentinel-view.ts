@@ -132,7 +132,11 @@ export class SentinelView implements OnModuleInit, OnApplicationShutdown {
     const flags = (master.get('flags') ?? '').split(',');
     return {
       askedAt,
-      primary: { address: `${master.get('ip')}:${master.get('port')}`, runId: master.get('runid') ?? '', configEpoch: Number(master.get('config-epoch') ?? 0) },
+      primary: {
+        address: `${master.get('ip')}:${master.get('port')}`,
+        runId: master.get('runid') ?? '',
+        configEpoch: Number(master.get('config-epoch') ?? 0),
+      },
       primaryInDoubt: flags.some((flag) => IN_DOUBT.includes(flag)),
       // A demoted primary is listed among the replicas before it follows the new one (the Sentinels
       // convert it about 8 s later); it reports itself a master, holds none of the new writes, and

@@ -43,7 +43,9 @@ export class BackupPods {
 
   /** The tags (name → value) of the last backup in the repository. */
   latestTags(): Record<string, string> {
-    const tags = this.backups().at(-1)!.tags.filter((tag) => tag.includes(':'));
+    const tags = this.backups()
+      .at(-1)!
+      .tags.filter((tag) => tag.includes(':'));
     return Object.fromEntries(tags.map((tag) => [tag.slice(0, tag.indexOf(':')), tag.slice(tag.indexOf(':') + 1)]));
   }
 

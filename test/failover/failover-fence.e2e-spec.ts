@@ -30,8 +30,14 @@ beforeAll(async () => {
   writer.on('close', () => writerCloses++);
   const sentinels = [events, events, other].map((n) => ({ host: '127.0.0.1', port: n.port }));
   // The view is SentinelView's part (its own spec); here it only gets asked again at a +switch-master.
-  fence = new FailoverFence(writer, { askAll: () => undefined } as SentinelView, { writer: { sentinels, masterName: 'journal' }, password: undefined } as RedisConfig);
-  await waitFor('the fence to subscribe', async () => (Number(((await events.command('PUBSUB', 'NUMSUB', '+switch-master')) as [string, number])[1]) >= 2 ? true : undefined));
+  fence = new FailoverFence(
+    writer,
+    { askAll: () => undefined } as SentinelView,
+    { writer: { sentinels, masterName: 'journal' }, password: undefined } as RedisConfig,
+  );
+  await waitFor('the fence to subscribe', async () =>
+    Number(((await events.command('PUBSUB', 'NUMSUB', '+switch-master')) as [string, number])[1]) >= 2 ? true : undefined,
+  );
 });
 
 afterAll(async () => {

@@ -131,7 +131,9 @@ export class Load {
       // Every fifth write deletes an acknowledged entry.
       if (n % 5 === 4) {
         // Each writer deletes its own half of the ids: never two deletes of one entry at once.
-        const id = [...this.created.keys()].find((candidate) => this.settled(candidate) && candidate.charCodeAt(candidate.length - 1) % 2 === writer % 2);
+        const id = [...this.created.keys()].find(
+          (candidate) => this.settled(candidate) && candidate.charCodeAt(candidate.length - 1) % 2 === writer % 2,
+        );
         if (id !== undefined) {
           const deletion = await this.timed('DELETE', `/api/entries/${id}`);
           if (deletion.status === 204) {

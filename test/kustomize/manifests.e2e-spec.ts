@@ -342,17 +342,22 @@ describe('the backup component (prod)', () => {
     expect(containerEnv(objects(), restore(), container(restore(), 'fetch'))).toMatchObject({ SNAPSHOT: 'latest' });
   });
 
-  it('runs a monthly restore drill: the latest backup into an emptyDir and a fresh Redis, checked, never the journal\'s volumes', () => {
+  it("runs a monthly restore drill: the latest backup into an emptyDir and a fresh Redis, checked, never the journal's volumes", () => {
     const drill = get(objects(), 'CronJob', 'redis-restore-drill');
     expect(drill.spec).toMatchObject({ schedule: '23 5 1 * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
     expect(drill.spec.suspend).toBeUndefined();
     expect(pod(drill).initContainers.map((c: any) => c.name)).toEqual(['fetch', 'prepare']);
     expect(pod(drill).containers.map((c: any) => [c.name, c.command])).toEqual([['drill', ['sh', '/scripts/drill.sh']]]);
-    expect(containerEnv(objects(), drill, container(drill, 'fetch'))).toMatchObject({ SNAPSHOT: 'latest', RESTIC_REPOSITORY: '/repository/restic' });
+    expect(containerEnv(objects(), drill, container(drill, 'fetch'))).toMatchObject({
+      SNAPSHOT: 'latest',
+      RESTIC_REPOSITORY: '/repository/restic',
+    });
     expect(pod(drill).volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', emptyDir: { sizeLimit: '8Gi' } });
-    expect(pod(drill).volumes.filter((v: any) => v.persistentVolumeClaim).map((v: any) => v.persistentVolumeClaim.claimName)).toEqual([
-      'redis-backup-repository',
-    ]);
+    expect(
+      pod(drill)
+        .volumes.filter((v: any) => v.persistentVolumeClaim)
+        .map((v: any) => v.persistentVolumeClaim.claimName),
+    ).toEqual(['redis-backup-repository']);
     expect(allowedClients(objects(), drill)).toEqual([]);
   });
 

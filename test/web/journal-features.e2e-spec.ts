@@ -207,7 +207,9 @@ describe('editing, private entries, search and Export in Chromium', () => {
         await editor().getByRole('button', { name: 'Save' }).click();
         await web.page.locator('#entries .conflict').waitFor();
         await web.page.reload();
-        expect(await web.page.locator('#entries .conflict .current-version').textContent()).toBe('Changed elsewhere while the tab was reloading');
+        expect(await web.page.locator('#entries .conflict .current-version').textContent()).toBe(
+          'Changed elsewhere while the tab was reloading',
+        );
         expect(await field.inputValue()).toBe('Half-way through my rewrite');
 
         await editor().getByRole('button', { name: 'Save' }).click();
