@@ -101,6 +101,15 @@ async function backupInFlight(replica: RedisPod, keyDelayUs = 1_500_000): Promis
   return { run };
 }
 
+/** The run failed copying the snapshot from `replica`, said so in one line, and stored nothing (`stored` backups, as before). */
+function expectCopyFailed({ code, output }: Run, replica: RedisPod, stored: number): void {
+  expect(code).not.toBe(0);
+  expect(output).toMatch(
+    new RegExp(`^snapshot\\.sh: backup failed: copying the snapshot from 127\\.0\\.0\\.1:${replica.port}: [^\\n]+\\n$`),
+  );
+  expect(pods.backups().length).toBe(stored);
+}
+
 describe('a backup during a failover', () => {
   it(
     'fails with one line and stores nothing when the replica being copied is killed mid-copy',
@@ -109,12 +118,7 @@ describe('a backup during a failover', () => {
       const stored = pods.backups().length;
       const { run } = await backupInFlight(replica);
       await replica.redis.stop('SIGKILL');
-      const { code, output } = await run;
-      expect(code).not.toBe(0);
-      expect(output).toMatch(
-        new RegExp(`^snapshot\\.sh: backup failed: copying the snapshot from 127\\.0\\.0\\.1:${replica.port}: [^\\n]+\\n$`),
-      );
-      expect(pods.backups().length).toBe(stored);
+      expectCopyFailed(await run, replica, stored);
     },
     REJOIN_MS + 30_000,
   );
@@ -157,15 +161,11 @@ describe('a backup during a failover', () => {
       const stored = pods.backups().length;
       const { run } = await backupInFlight(replica);
       await cluster.sentinelCommand(cluster.pods[0]!, 'SENTINEL', 'FAILOVER', MASTER_NAME);
-      const { code, output } = await run;
+      const result = await run;
       // The copy ends as the replica's role changes; the Sentinels agree on it as the primary a moment later.
       await waitFor(`${replica.name} to be the primary`, async () => ((await cluster.primary()) === replica ? true : undefined));
-      expect(code).not.toBe(0);
       // Redis drops its replicas (redis-cli's copy among them) when its role changes: the copy fails.
-      expect(output).toMatch(
-        new RegExp(`^snapshot\\.sh: backup failed: copying the snapshot from 127\\.0\\.0\\.1:${replica.port}: [^\\n]+\\n$`),
-      );
-      expect(pods.backups().length).toBe(stored);
+      expectCopyFailed(result, replica, stored);
     },
     REJOIN_MS + 60_000,
   );
