@@ -56,8 +56,24 @@ afterAll(async () => {
   removeScratch();
 });
 
-/** The replica snapshot.sh copies: the first one in sync, in PEERS order. */
+/**
+ * The replica snapshot.sh copies: the first one in sync, in PEERS order. Once every Sentinel sees
+ * the primary up with no failover under way: one begun while the test before had the primary down
+ * could still promote this replica.
+ */
 async function copiedReplica(): Promise<RedisPod> {
+  await waitFor(
+    'every Sentinel to see the primary up, with no failover under way',
+    async () => {
+      for (const pod of cluster.pods.filter((p) => p.sentinel.running)) {
+        const fields = (await cluster.sentinelCommand(pod, 'SENTINEL', 'master', MASTER_NAME)) as string[];
+        const flags = fields[fields.indexOf('flags') + 1];
+        if (flags !== 'master') throw new Error(`${pod.name}'s Sentinel: ${flags}`);
+      }
+      return true;
+    },
+    REJOIN_MS,
+  );
   const primary = await cluster.waitForReplicas({ caughtUp: true, timeoutMs: REJOIN_MS });
   return cluster.pods.find((pod) => pod !== primary)!;
 }
