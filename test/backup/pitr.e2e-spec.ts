@@ -153,10 +153,12 @@ describe('a whole-cluster loss', () => {
     expect(config.ARCHIVE_REPOSITORY).toMatch(/^s3:/); // outside the cluster
   });
 
+  // Two writers creating until the loss: id → when its 201 came.
+  const acked = new Map<string, number>();
+  let lostAt: number;
+
   it('every write acknowledged more than a shipping interval and a shipment before the loss is restored', async () => {
     output = pods.startArchivers(1);
-    // Two writers creating until the loss: id → when its 201 came.
-    const acked = new Map<string, number>();
     let writing = true;
     const writers = [0, 1].map(async () => {
       while (writing) {
@@ -166,7 +168,7 @@ describe('a whole-cluster loss', () => {
     });
     await sleep(6000);
     // Everything at once: Redis, the sidecars, the API's writes.
-    const lostAt = Date.now();
+    lostAt = Date.now();
     await Promise.all([...cluster.pods.map((pod) => pod.redis.stop()), pods.stopArchivers()]);
     writing = false;
     await Promise.all(writers);
@@ -179,4 +181,26 @@ describe('a whole-cluster loss', () => {
     const newest = Math.max(...[...acked].filter(([id]) => ids.has(id)).map(([, at]) => at));
     console.log(`recovery point: the newest restored write was acknowledged ${lostAt - newest} ms before the loss (shipping every 1 s)`);
   }, 60_000);
+
+  it('a journal started again on new volumes before the restore: at:last refuses it, the archive from before the loss is kept', async () => {
+    // New volumes number their append-only files from 1 again: the same file names as the lost
+    // pods' first segments, now holding an empty journal, shipped after them.
+    for (const pod of cluster.pods) pod.newVolume();
+    await Promise.all(cluster.pods.map((pod) => cluster.startRedis(pod)));
+    await cluster.waitForReplicas();
+    const archived = pods.startArchivers(1);
+    await waitFor('the new replicas to ship', async () => ((archived().match(/archiving/g) ?? []).length >= 2 ? true : undefined), 20_000);
+    await sleep(3000); // shipments, and their retention runs, of the empty journal
+
+    const last = await pods.restore(scratch('journal-pitr-'), { SNAPSHOT: 'at:last' });
+    const refusal = /^fetch\.sh: restore failed: SNAPSHOT=at:last is ambiguous: .* a journal started again after the loss\? .*SNAPSHOT=at:(\d+) .*\n$/;
+    expect(last).toEqual({ code: 1, output: expect.stringMatching(refusal) });
+    // The second it names is before the loss, and restores every write acknowledged up to then.
+    const reaches = Number(refusal.exec(last.output)![1]);
+    expect(reaches * 1000).toBeLessThan(lostAt);
+    const { ids } = await restoreIds(`at:${reaches}`);
+    const before = [...acked].filter(([, at]) => at < reaches * 1000);
+    expect(before.length).toBeGreaterThan(50);
+    expect(before.filter(([id]) => !ids.has(id))).toEqual([]);
+  }, 90_000);
 });

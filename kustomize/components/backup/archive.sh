@@ -4,7 +4,9 @@
 # files (the base and the incremental files after it, written with aof-timestamp-enabled so that a
 # restore can cut them at any second) to its own restic repository, ARCHIVE_REPOSITORY/POD_NAME.
 # Only the files that changed are read again; restic uploads only the new chunks. Per repository it
-# keeps the newest shipment of each base ("segment"), for ARCHIVE_KEEP_DAYS. It never stops on a
+# keeps the newest shipment of each base ("segment": the base file, named and written at one
+# second), for ARCHIVE_KEEP_DAYS. Each shipment records the replica's replication offset, which
+# only grows while the journal goes on: a restore "as far as the archive reaches" compares it. It never stops on a
 # failure (its pod's readiness would take Redis out of service): it logs one line and tries again.
 # Env: POD_NAME, LISTEN_PORT, DATA_DIR, PASSWORD_FILE, WORK_DIR, ARCHIVE_REPOSITORY,
 # ARCHIVE_INTERVAL, ARCHIVE_KEEP_DAYS, RESTIC_PASSWORD_FILE, RESTIC_CACHE_DIR (and the store's
@@ -18,6 +20,19 @@ cd "$WORK_DIR"
 
 reason() {
   tail -n 1 restic.err | sed 's/^Fatal: //'
+}
+
+# The ids of the shipments a newer shipment of their segment holds in full (the files only grow).
+superseded_shipments() {
+  restic snapshots --json --tag aof 2>restic.err | sed 's/},{/}\n{/g' | awk -F'"' '{
+    segment = ""
+    for (i = 1; i < NF; i++) {
+      if ($i == "id") id = $(i + 2)
+      if ($i ~ /^segment:/) segment = $i
+      if ($i ~ /^shipped:/) shipped = substr($i, 9)
+    }
+    if (segment != "") print segment, shipped, id
+  }' | sort -k1,1 -k2,2nr | awk '$1 == segment { print $3 } { segment = $1 }'
 }
 
 # One shipment; returns 1 (and says why in `why`) if it did not happen.
@@ -42,12 +57,17 @@ ship() {
   # This pod is its repository's only writer: a lock there is one its killed predecessor left.
   [ -n "${unlocked:-}" ] || { restic unlock >/dev/null 2>restic.err && unlocked=yes; }
   # shellcheck disable=SC2086 # one path per file
-  (cd "$aof" && restic backup --quiet --host "$POD_NAME" --tag aof --tag "start:$(stat -c %Y "$base")" \
-    --tag "shipped:$shipped" --time "$(date -u -d "@$shipped" '+%Y-%m-%d %H:%M:%S')" $files) >/dev/null 2>restic.err ||
+  start=$(stat -c %Y "$aof/$base")
+  (cd "$aof" && restic backup --quiet --host "$POD_NAME" --tag aof --tag "start:$start" --tag "segment:${base##*/}@$start" \
+    --tag "offset:$(echo "$info" | field master_repl_offset)" --tag "shipped:$shipped" \
+    --time "$(date -u -d "@$shipped" '+%Y-%m-%d %H:%M:%S')" $files) >/dev/null 2>restic.err ||
     { why="shipping $files to $RESTIC_REPOSITORY: $(reason)"; return 1; }
-  # A newer shipment of a segment holds all of an older one (the files only grow): keep the newest
-  # per segment (its paths), and the segments shipped within the window.
-  restic forget --quiet --tag aof --group-by paths --keep-last 1 >/dev/null 2>restic.err &&
+  # Keep the newest shipment per segment, and the segments shipped within the window. A segment is
+  # not its paths: a pod on a new volume numbers its files from 1 again, and grouping by paths
+  # would forget an older journal's segment for an empty one's.
+  superseded=$(superseded_shipments) &&
+    # shellcheck disable=SC2086 # one id per shipment
+    { [ -z "$superseded" ] || restic forget --quiet $superseded >/dev/null 2>restic.err; } &&
     restic forget --quiet --tag aof --group-by host --keep-within "${ARCHIVE_KEEP_DAYS}d" >/dev/null 2>restic.err ||
     { why="shipped, but the retention policy failed in $RESTIC_REPOSITORY: $(reason)"; return 1; }
   # The forgotten shipments' chunks go once an hour (it rewrites pack files: not every round).

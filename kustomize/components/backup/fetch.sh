@@ -26,8 +26,8 @@ utc() {
   date -u -d "@$1" '+%Y-%m-%dT%H:%M:%SZ'
 }
 
-# "POD ID START SHIPPED" of every archived segment, one a line, from each pod's repository (a pod
-# that never was a replica has none). Read without a lock: a sidecar killed with its pod may have
+# "POD ID START SHIPPED OFFSET" of every archived segment, one a line, from each pod's repository
+# (a pod that never was a replica has none). Read without a lock: a sidecar killed with its pod may have
 # left one, and nothing writes an archive while the restore runs (Redis is stopped).
 archived_segments() {
   for pod in $ARCHIVE_PODS; do
@@ -36,12 +36,14 @@ archived_segments() {
       fail "cannot open the archive $ARCHIVE_REPOSITORY/$pod: $(reason)"
     }
     sed 's/},{/}\n{/g' segments.json | awk -F'"' -v pod="$pod" '{
+      offset = 0
       for (i = 1; i < NF; i++) {
         if ($i == "short_id") id = $(i + 2)
         if ($i ~ /^start:/) start = substr($i, 7)
         if ($i ~ /^shipped:/) shipped = substr($i, 9)
+        if ($i ~ /^offset:/) offset = substr($i, 8)
       }
-      if (id != "") print pod, id, start, shipped
+      if (id != "") print pod, id, start, shipped, offset
     }'
   done
 }
@@ -49,12 +51,20 @@ archived_segments() {
 case $SNAPSHOT in at:*)
   archived_segments | sort -k4,4n >segments.txt
   case ${SNAPSHOT#at:} in
-    last) chosen=$(tail -n 1 segments.txt) ;;
+    last)
+      chosen=$(tail -n 1 segments.txt)
+      # The newest shipment is the journal's last state only if nothing shipped before it had
+      # replicated further: a journal started again on new volumes after the loss begins anew.
+      furthest=$(sort -k5,5n segments.txt | tail -n 1)
+      set -- $chosen $furthest # shellcheck disable=SC2086
+      [ $# -eq 0 ] || [ "$5" -ge "${10}" ] ||
+        fail "SNAPSHOT=at:last is ambiguous: the newest archive ($1's, shipped $(utc "$4")) has replicated less than $6's, shipped $(utc "$9"): a journal started again after the loss? Choose the second: that one reaches SNAPSHOT=at:$9 (restore.sh --at $9)"
+      ;;
     '' | *[!0-9]*) fail "SNAPSHOT=$SNAPSHOT: expected at:<unix time> or at:last" ;;
     *) chosen=$(awk -v t="${SNAPSHOT#at:}" '$3 <= t && t <= $4' segments.txt | tail -n 1) ;;
   esac
   if [ -z "$chosen" ]; then
-    covered=$(while read -r pod id start shipped; do echo "$pod $(utc "$start")..$(utc "$shipped")"; done <segments.txt | tr '\n' ';')
+    covered=$(while read -r pod id start shipped _; do echo "$pod $(utc "$start")..$(utc "$shipped")"; done <segments.txt | tr '\n' ';')
     fail "no archive covers SNAPSHOT=$SNAPSHOT in $ARCHIVE_REPOSITORY (archived: ${covered:-nothing})"
   fi
   set -- $chosen # shellcheck disable=SC2086
