@@ -321,16 +321,20 @@ describe('the backup component (prod)', () => {
     expect(pod(backup()).restartPolicy).toBe('Never');
   });
 
-  it('encrypts with the key of Secret backup-key (from secrets/backup-key) and keeps hourly backups 2 days, daily ones 30', () => {
+  it('encrypts with the key of Secret backup-key (from secrets/backup-key), keeps hourly backups 2 days, daily ones 30, outside the cluster', () => {
     const store = container(backup(), 'store');
     const env = containerEnv(objects(), backup(), store);
     expect(env).toMatchObject({ RESTIC_PASSWORD_FILE: '/etc/backup-key/password', KEEP_HOURLY: '48', KEEP_DAILY: '30' });
     const keyVolume = pod(backup()).volumes.find((v: any) => v.name === 'backup-key');
     expect(Object.keys(generated(objects(), 'Secret', 'backup-key').data)).toEqual(['password']);
     expect(keyVolume.secret.secretName).toBe(generated(objects(), 'Secret', 'backup-key').metadata.name);
-    expect(env.RESTIC_REPOSITORY).toBe('/repository/restic');
-    expect(store.volumeMounts).toContainEqual({ name: 'repository', mountPath: '/repository' });
-    expect(get(objects(), 'PersistentVolumeClaim', 'redis-backup-repository')).toBeDefined();
+    // Not the component's default volume: deleted with the namespace, or by `kubectl delete -k`.
+    expect(env.RESTIC_REPOSITORY).toMatch(/^s3:/);
+    expect(find(objects(), 'PersistentVolumeClaim', 'redis-backup-repository')).toBeUndefined();
+    for (const name of ['redis-backup', 'redis-restore', 'redis-restore-drill']) {
+      const claims = pod(get(objects(), 'CronJob', name)).volumes.filter((v: any) => v.persistentVolumeClaim);
+      expect(claims.map((v: any) => v.persistentVolumeClaim.claimName)).toEqual(name === 'redis-restore' ? ['data-redis-0'] : []);
+    }
   });
 
   it("restores from a suspended template onto redis-0's claim, refusing a volume with data unless FORCE=yes", () => {
@@ -350,14 +354,9 @@ describe('the backup component (prod)', () => {
     expect(pod(drill).containers.map((c: any) => [c.name, c.command])).toEqual([['drill', ['sh', '/scripts/drill.sh']]]);
     expect(containerEnv(objects(), drill, container(drill, 'fetch'))).toMatchObject({
       SNAPSHOT: 'latest',
-      RESTIC_REPOSITORY: '/repository/restic',
+      RESTIC_REPOSITORY: containerEnv(objects(), backup(), container(backup(), 'store')).RESTIC_REPOSITORY,
     });
     expect(pod(drill).volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', emptyDir: { sizeLimit: '8Gi' } });
-    expect(
-      pod(drill)
-        .volumes.filter((v: any) => v.persistentVolumeClaim)
-        .map((v: any) => v.persistentVolumeClaim.claimName),
-    ).toEqual(['redis-backup-repository']);
     expect(allowedClients(objects(), drill)).toEqual([]);
   });
 
