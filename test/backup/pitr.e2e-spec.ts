@@ -119,6 +119,16 @@ describe('the journal as it was at a chosen second', () => {
     expect([...ids].sort()).toEqual([...first.keys()].sort());
   }, 30_000);
 
+  it('the restore drill, which restore.sh runs before it changes anything, passes on the archive cut at T - 1 s', async () => {
+    const run = await pods.drill({ SNAPSHOT: `at:${T - 1}` });
+    expect(run).toEqual({
+      code: 0,
+      output: expect.stringMatching(
+        /\ndrill\.sh: restore drill passed: the archive of redis-[12] cut at \S+Z restores into a fresh Redis with its 1000 entries, checksum [0-9a-f]{64}\n$/,
+      ),
+    });
+  }, 30_000);
+
   it('restored to T + 1 s: the 700 and the later entries acknowledged by then, none sent after', async () => {
     const { ids } = await restoreIds(`at:${T + 1}`);
     const survivors = [...first.keys()].filter((id) => !deleted.includes(id));
@@ -193,7 +203,8 @@ describe('a whole-cluster loss', () => {
     await sleep(3000); // shipments, and their retention runs, of the empty journal
 
     const last = await pods.restore(scratch('journal-pitr-'), { SNAPSHOT: 'at:last' });
-    const refusal = /^fetch\.sh: restore failed: SNAPSHOT=at:last is ambiguous: .* a journal started again after the loss\? .*SNAPSHOT=at:(\d+) .*\n$/;
+    const refusal =
+      /^fetch\.sh: restore failed: SNAPSHOT=at:last is ambiguous: .* a journal started again after the loss\? .*SNAPSHOT=at:(\d+) .*\n$/;
     expect(last).toEqual({ code: 1, output: expect.stringMatching(refusal) });
     // The second it names is before the loss, and restores every write acknowledged up to then.
     const reaches = Number(refusal.exec(last.output)![1]);

@@ -9,6 +9,7 @@ import type { ApiProcess } from '../support/api.js';
 import { waitFor } from '../support/ports.js';
 import { RedisCluster, type RedisPod } from '../support/sentinel.js';
 import { storedEntries } from '../support/stored-entries.js';
+import { FakeKubectl } from './kubectl.js';
 import { BackupPods } from './scripts.js';
 
 /**
@@ -219,4 +220,95 @@ describe('the pitfalls', () => {
     });
     expect(readdirSync(target)).toEqual(['keep']);
   }, 60_000);
+});
+
+describe("restore.sh, the operator's one command, its kubectl answered by the local pods", () => {
+  let kubectl: FakeKubectl;
+  /** The calls that change something in the namespace. */
+  const changes = () => kubectl.calls.filter((call) => /^(scale|patch|delete|apply)/.test(call));
+
+  beforeAll(async () => {
+    api = await startApi(cluster);
+    kubectl = new FakeKubectl(cluster, pods, {
+      stopApi: async () => {
+        await api?.stop();
+        api = undefined;
+      },
+      startApi: async () => {
+        api = await startApi(cluster);
+      },
+      stopRedis: () => destroy((pod) => [pod.sentinelDir]), // the Sentinels' state is in the pods' emptyDirs
+      startRedis: async () => {
+        await startAll();
+      },
+    });
+    await kubectl.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await kubectl?.stop();
+  });
+
+  it('refuses to replace a journal that holds entries, with one line, and changes nothing', async () => {
+    const held = (await pods.digest(cluster.pods[0]!)).split(' ')[0];
+    const run = await kubectl.restoreSh([]);
+    expect(run).toEqual({
+      code: 1,
+      output: `restore.sh: the journal in namespace journal holds ${held} entries (or could not be read): refusing to replace it (--force replaces it)\n`,
+    });
+    expect(changes()).toEqual([]);
+  }, 30_000);
+
+  it('checks the backup before it changes anything: one that does not restore stops it, the journal left as it was', async () => {
+    // The latest backup is the truncated one of the pitfall above.
+    const before = await Promise.all(cluster.pods.map((pod) => pods.digest(pod)));
+    const run = await kubectl.restoreSh(['--force']);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain("prepare.sh: restore failed: the backup's file does not match its SHA-256");
+    expect(run.output.trim().split('\n').at(-1)).toBe(
+      'restore.sh: the redis-restore-drill Job failed: the backup cannot be restored; nothing was changed',
+    );
+    expect(changes()).toEqual(['apply -f -']); // the drill's Job, and nothing else
+    expect(await Promise.all(cluster.pods.map((pod) => pods.digest(pod)))).toEqual(before);
+    expect((await fetch(`${api!.url}/healthz/ready`)).status).toBe(200);
+  }, 60_000);
+
+  it('--force --before TIME: checks that backup, refuses writes, restores into fresh volumes, verifies every pod, then resumes', async () => {
+    kubectl.calls.length = 0;
+    const good = pods
+      .backups()
+      .at(-2)!
+      .tags.find((tag) => tag.startsWith('taken:'))!
+      .slice('taken:'.length);
+    const run = await kubectl.restoreSh(['--force', '--before', good]);
+    if (run.code !== 0) throw new Error(`restore.sh failed:\n${run.output}`);
+    const expected = restoredDigest(run.output);
+    const [count, checksum] = expected.split(' ');
+    const lines = run.output.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^restore\.sh: checked: drill\.sh: restore drill passed: the backup of \S+ taken at \S+Z restores into a fresh Redis/,
+      ),
+      'restore.sh: writes refused (the API is scaled to 0, was 1) and backups paused',
+      'restore.sh: Redis stopped; fresh volume data-redis-0 (10Gi)',
+      expect.stringMatching(/^prepare\.sh: restored the backup of \S+ taken at \S+Z: \d+ entries/),
+      `restore.sh: verified: redis-0, redis-1 and redis-2 each hold ${count} entries with checksum ${checksum}`,
+      expect.stringMatching(/^restore\.sh: done: the API is back \(1 pods\) and backups resume\. prepare\.sh: restored /),
+    ]);
+    expect(changes()).toEqual([
+      'apply -f -', // the drill's Job
+      'patch cronjob redis-backup -p {"spec":{"suspend":true}}',
+      'scale deployment frontend --replicas=0',
+      'scale statefulset redis --replicas=0',
+      'delete persistentvolumeclaim/data-redis-0 persistentvolumeclaim/data-redis-1 persistentvolumeclaim/data-redis-2 --wait=true',
+      'apply -f -', // the fresh claim
+      'apply -f -', // the restore Job
+      'scale statefulset redis --replicas=3',
+      'scale deployment frontend --replicas=1',
+      'patch cronjob redis-backup -p {"spec":{"suspend":false}}',
+    ]);
+    expect(await cluster.primary()).toBe(cluster.pods[0]);
+    for (const pod of cluster.pods) expect(await pods.digest(pod)).toBe(expected);
+    expect((await fetch(`${api!.url}/healthz/ready`)).status).toBe(200);
+  }, 120_000);
 });

@@ -60,8 +60,8 @@ export class BackupPods {
   }
 
   /** A restore drill Job's run (CronJob redis-restore-drill): fetch, prepare into its emptyDir, then drill. */
-  drill(): Promise<Run> {
-    return this.runPod('redis-restore-drill', ['fetch', 'prepare', 'drill']);
+  drill(env: Record<string, string> = {}): Promise<Run> {
+    return this.runPod('redis-restore-drill', ['fetch', 'prepare', 'drill'], env);
   }
 
   /**

@@ -44,6 +44,8 @@ if [ -n "${ARCHIVE_AT:-}" ]; then
   digest=$(journal_digest "$scratch") || fail "could not count the entries of the archive $taken"
   ENTRIES=${digest% *}
   DIGEST=${digest#* }
+  # What the archive held at that second, as a backup records it (the drill checks against it).
+  printf 'ENTRIES=%s\nDIGEST=%s\n' "$ENTRIES" "$DIGEST" >>snapshot.env
   cli "$scratch" SAVE >/dev/null || fail "could not save the archive $taken: $(tail -n 1 aof/redis.log)"
   scratch_stop
   mv aof/dump.rdb dump.rdb

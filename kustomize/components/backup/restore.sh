@@ -3,8 +3,9 @@
 #   kustomize/components/backup/restore.sh [-n NAMESPACE] [--before TIME | --at TIME | --at last] [--force]
 # --before TIME: the journal as the last backup taken at or before it held it ("2026-12-06 09:59:00",
 # UTC, or a unix time); default the latest backup. --at TIME: the journal as it was at that second,
-# from the point-in-time archive; --at last: as far as the archive reaches (a whole cluster lost). The steps (docs/backup.md): writes refused
-# (the API scaled to 0) and backups paused; Redis stopped (its Sentinels' state goes with the
+# from the point-in-time archive; --at last: as far as the archive reaches (a whole cluster lost).
+# The steps (docs/backup.md): the chosen backup restored and checked where it harms nothing (a
+# restore drill Job), before anything changes; writes refused (the API scaled to 0) and backups paused; Redis stopped (its Sentinels' state goes with the
 # pods); fresh volumes; the restore Job (fetch.sh, prepare.sh) fills redis-0's volume, checked;
 # Redis started: redis-0 the primary, the replicas copy it; every pod's entries checked against
 # the backup; then the API and the backups resume. Refuses to replace a journal that holds
@@ -51,7 +52,26 @@ if [ -n "$claims" ] && [ "$force" != yes ]; then
     die "the journal in namespace $namespace holds ${held%% *} entries (or could not be read): refusing to replace it (--force replaces it)"
 fi
 
-# 2. Writes refused: no API pod; no backup runs meanwhile.
+# run_job CRONJOB WHAT: a Job from the CronJob with the chosen SNAPSHOT, until it ends; if it
+# fails, its logs and one line saying so (and that WHAT). Sets `job`.
+run_job() {
+  job=$1-$(date +%s)
+  k create job "$job" --from="cronjob/$1" --dry-run=client -o yaml |
+    kubectl set env --local -f - -c fetch "SNAPSHOT=$snapshot" -o yaml | k apply -f - >/dev/null
+  job_ended() {
+    status=$(k get job "$job" -o jsonpath='{.status.succeeded}/{.status.failed}')
+    case $status in 1/*) return 0 ;; */[1-9]*) k logs "job/$job" --all-containers >&2 || true; die "the $1 Job failed: $2" ;; esac
+    return 1
+  }
+  until_ok 3600 "the $1 Job" job_ended "$1" "$2"
+}
+
+# 2. The chosen backup restored first where it harms nothing (the restore drill's emptyDir) and
+# checked: one that cannot be read, or does not hold what it recorded, stops here.
+run_job redis-restore-drill "the backup cannot be restored; nothing was changed"
+say "checked: $(k logs "job/$job" -c drill | tail -n 1)"
+
+# 3. Writes refused: no API pod; no backup runs meanwhile.
 api_replicas=$(k get deployment frontend -o jsonpath='{.spec.replicas}')
 k patch cronjob redis-backup -p '{"spec":{"suspend":true}}' >/dev/null
 k scale deployment frontend --replicas=0 >/dev/null
@@ -59,7 +79,7 @@ say "writes refused (the API is scaled to 0, was $api_replicas) and backups paus
 no_backup_running() { [ -z "$(k get pods -l app.kubernetes.io/name=redis-backup --field-selector=status.phase=Running -o name)" ]; }
 until_ok 3600 "the running backup to end" no_backup_running
 
-# 3. Redis stopped (the Sentinels' state is in the pods' emptyDirs: it goes too), fresh volumes.
+# 4. Redis stopped (the Sentinels' state is in the pods' emptyDirs: it goes too), fresh volumes.
 k scale statefulset redis --replicas=0 >/dev/null
 k wait --for=delete pod/redis-0 pod/redis-1 pod/redis-2 --timeout=300s >/dev/null 2>&1 || true
 [ -z "$claims" ] || k delete $claims --wait=true >/dev/null # shellcheck disable=SC2086
@@ -78,22 +98,14 @@ spec:
 PVC
 say "Redis stopped; fresh volume data-redis-0 ($storage)"
 
-# 4. The restore Job fills it, checked; its last line says what it restored.
-job=redis-restore-$(date +%s)
-k create job "$job" --from=cronjob/redis-restore --dry-run=client -o yaml |
-  kubectl set env --local -f - -c fetch "SNAPSHOT=$snapshot" -o yaml | k apply -f - >/dev/null
-job_done() {
-  status=$(k get job "$job" -o jsonpath='{.status.succeeded}/{.status.failed}')
-  case $status in 1/*) return 0 ;; */[1-9]*) k logs "job/$job" --all-containers >&2 || true; die "the restore Job failed: nothing was started on the volume" ;; esac
-  return 1
-}
-until_ok 3600 "the restore Job" job_done
+# 5. The restore Job fills it, checked; its last line says what it restored.
+run_job redis-restore "nothing was started on the volume; writes stay refused (docs/backup.md)"
 restored=$(k logs "job/$job" -c prepare | tail -n 1)
 echo "$restored"
 expected=$(echo "$restored" | sed -n 's/.*: \([0-9]*\) entries, checksum \([0-9a-f]*\),.*/\1 \2/p')
 [ -n "$expected" ] || die "could not read the restored count and checksum from: $restored"
 
-# 5. Redis started: redis-0 (with the data) first, as the primary; the replicas copy it.
+# 6. Redis started: redis-0 (with the data) first, as the primary; the replicas copy it.
 k scale statefulset redis --replicas=3 >/dev/null
 k rollout status statefulset/redis --timeout=900s >/dev/null
 all_verified() {
@@ -102,7 +114,7 @@ all_verified() {
 until_ok 600 "every Redis pod to hold the restored entries ($expected)" all_verified
 say "verified: redis-0, redis-1 and redis-2 each hold ${expected% *} entries with checksum ${expected#* }"
 
-# 6. Writes and backups resume.
+# 7. Writes and backups resume.
 k scale deployment frontend --replicas="$api_replicas" >/dev/null
 k patch cronjob redis-backup -p '{"spec":{"suspend":false}}' >/dev/null
 say "done: the API is back ($api_replicas pods) and backups resume. $restored"
