@@ -113,6 +113,17 @@ describe('the journal as it was at a chosen second', () => {
     expect(output()).not.toMatch(/archive failed/);
   }, 60_000);
 
+  it('the archive check passes while the replicas ship (and when there is no archive to check)', async () => {
+    expect(await pods.archiveCheck({ ARCHIVE_MAX_AGE: '5' })).toEqual({
+      code: 0,
+      output: expect.stringMatching(/^archive-check\.sh: the newest shipment \(redis-[12]'s\) is [0-5]s old\n$/),
+    });
+    expect(await pods.archiveCheck({ ARCHIVE_REPOSITORY: '' })).toEqual({
+      code: 0,
+      output: 'archive-check.sh: no point-in-time archive (ARCHIVE_REPOSITORY is not set): nothing to check\n',
+    });
+  }, 30_000);
+
   it('restored to T - 1 s: exactly the 1,000, none of the 100', async () => {
     const { ids, output: said } = await restoreIds(`at:${T - 1}`);
     expect(said).toMatch(/^prepare\.sh: restored the archive of redis-[12] cut at \S+Z: 1000 entries, checksum [0-9a-f]{64}, verified/m);
@@ -191,6 +202,16 @@ describe('a whole-cluster loss', () => {
     const newest = Math.max(...[...acked].filter(([id]) => ids.has(id)).map(([, at]) => at));
     console.log(`recovery point: the newest restored write was acknowledged ${lostAt - newest} ms before the loss (shipping every 1 s)`);
   }, 60_000);
+
+  it('the archive check fails, with one line, once no pod has shipped for ARCHIVE_MAX_AGE', async () => {
+    await sleep(Math.max(0, lostAt + 3500 - Date.now()));
+    expect(await pods.archiveCheck({ ARCHIVE_MAX_AGE: '2' })).toEqual({
+      code: 1,
+      output: expect.stringMatching(
+        /^archive-check\.sh: archive stale: the newest shipment \(redis-[12]'s\) is \d+s old, over ARCHIVE_MAX_AGE=2s: see the aof-archive logs of the Redis pods\n$/,
+      ),
+    });
+  }, 30_000);
 
   it('a journal started again on new volumes before the restore: at:last refuses it, the archive from before the loss is kept', async () => {
     // New volumes number their append-only files from 1 again: the same file names as the lost

@@ -59,6 +59,11 @@ export class BackupPods {
     return this.runPod('redis-restore', ['fetch', 'prepare'], { DATA_DIR: dataDir, ...env });
   }
 
+  /** An archive check Job's run (CronJob redis-archive-check). */
+  archiveCheck(env: Record<string, string> = {}): Promise<Run> {
+    return this.runPod('redis-archive-check', ['check'], env);
+  }
+
   /** A restore drill Job's run (CronJob redis-restore-drill): fetch, prepare into its emptyDir, then drill. */
   drill(env: Record<string, string> = {}): Promise<Run> {
     return this.runPod('redis-restore-drill', ['fetch', 'prepare', 'drill'], env);

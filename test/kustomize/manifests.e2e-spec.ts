@@ -360,9 +360,17 @@ describe('the backup component (prod)', () => {
     expect(allowedClients(objects(), drill)).toEqual([]);
   });
 
-  it('lets nothing in to the backup and restore pods, and them only to Redis on 6379', () => {
+  it('checks every 5 minutes that the point-in-time archive is shipped, against ARCHIVE_MAX_AGE', () => {
+    const check = get(objects(), 'CronJob', 'redis-archive-check');
+    expect(check.spec).toMatchObject({ schedule: '*/5 * * * *', concurrencyPolicy: 'Forbid' });
+    expect(pod(check).containers.map((c: any) => [c.name, c.command])).toEqual([['check', ['sh', '/scripts/archive-check.sh']]]);
+    expect(containerEnv(objects(), check, container(check, 'check'))).toMatchObject({ ARCHIVE_MAX_AGE: '120' });
+  });
+
+  it('lets nothing in to the backup, restore and archive-check pods, and them only to Redis on 6379', () => {
     expect(allowedClients(objects(), backup())).toEqual([]);
     expect(allowedClients(objects(), restore())).toEqual([]);
+    expect(allowedClients(objects(), get(objects(), 'CronJob', 'redis-archive-check'))).toEqual([]);
     const rule = get(objects(), 'NetworkPolicy', 'redis').spec.ingress[1];
     expect(rule).toEqual({
       from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis-backup' } } }],

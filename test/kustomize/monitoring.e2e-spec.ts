@@ -66,6 +66,7 @@ describe('the alerts', () => {
       'JournalWriteRefusalsSurging',
       'JournalApiPodsRestarting',
       'JournalBackupTooOld',
+      'JournalArchiveStale',
     ]);
     for (const alert of alerts()) {
       expect(Object.keys(alert.annotations).sort()).toEqual(['description', 'runbook', 'summary']);

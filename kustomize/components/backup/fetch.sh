@@ -18,47 +18,25 @@ fail() {
   echo "$script: restore failed: $*" >&2
   exit 1
 }
-reason() {
-  tail -n 1 restic.err | sed 's/^Fatal: //'
-}
-
 utc() {
   date -u -d "@$1" '+%Y-%m-%dT%H:%M:%SZ'
 }
 
-# "POD ID START SHIPPED OFFSET" of every archived segment, one a line, from each pod's repository
-# (a pod that never was a replica has none). Read without a lock: a sidecar killed with its pod may have
-# left one, and nothing writes an archive while the restore runs (Redis is stopped).
-archived_segments() {
-  for pod in $ARCHIVE_PODS; do
-    RESTIC_REPOSITORY=$ARCHIVE_REPOSITORY/$pod restic --no-lock snapshots --json --tag aof 2>restic.err >segments.json || {
-      grep -q 'Is there a repository at the following location' restic.err && continue
-      fail "cannot open the archive $ARCHIVE_REPOSITORY/$pod: $(reason)"
-    }
-    sed 's/},{/}\n{/g' segments.json | awk -F'"' -v pod="$pod" '{
-      offset = 0
-      for (i = 1; i < NF; i++) {
-        if ($i == "short_id") id = $(i + 2)
-        if ($i ~ /^start:/) start = substr($i, 7)
-        if ($i ~ /^shipped:/) shipped = substr($i, 9)
-        if ($i ~ /^offset:/) offset = substr($i, 8)
-      }
-      if (id != "") print pod, id, start, shipped, offset
-    }'
-  done
-}
+. "$(dirname "$0")/segments.sh"
 
 case $SNAPSHOT in at:*)
-  archived_segments | sort -k4,4n >segments.txt
+  archived_segments | sort -k4,4n -k5,5n >segments.txt
   case ${SNAPSHOT#at:} in
     last)
       chosen=$(tail -n 1 segments.txt)
-      # The newest shipment is the journal's last state only if nothing shipped before it had
-      # replicated further: a journal started again on new volumes after the loss begins anew.
-      furthest=$(sort -k5,5n segments.txt | tail -n 1)
+      # The newest shipment is the journal's last state, unless shipments from before its segment
+      # began had replicated further (offsets only grow while a journal goes on): a journal
+      # started again on new volumes after the loss, or restored since, begins anew.
+      set -- $chosen # shellcheck disable=SC2086
+      furthest=$(awk -v start="${3:-0}" -v offset="${5:-0}" '$4 < start && $5 > offset' segments.txt | sort -k5,5n | tail -n 1)
       set -- $chosen $furthest # shellcheck disable=SC2086
-      [ $# -eq 0 ] || [ "$5" -ge "${10}" ] ||
-        fail "SNAPSHOT=at:last is ambiguous: the newest archive ($1's, shipped $(utc "$4")) has replicated less than $6's, shipped $(utc "$9"): a journal started again after the loss? Choose the second: that one reaches SNAPSHOT=at:$9 (restore.sh --at $9)"
+      [ -z "$furthest" ] ||
+        fail "SNAPSHOT=at:last is ambiguous: the newest archive ($1's, shipped $(utc "$4")) began after $6's, shipped $(utc "$9"), which had replicated further: a journal started again after the loss? Choose the second: that one reaches SNAPSHOT=at:$9 (restore.sh --at $9)"
       ;;
     '' | *[!0-9]*) fail "SNAPSHOT=$SNAPSHOT: expected at:<unix time> or at:last" ;;
     *) chosen=$(awk -v t="${SNAPSHOT#at:}" '$3 <= t && t <= $4' segments.txt | tail -n 1) ;;
