@@ -113,10 +113,10 @@ describe('the journal as it was at a chosen second', () => {
     expect(output()).not.toMatch(/archive failed/);
   }, 60_000);
 
-  it('the archive check passes while the replicas ship (and when there is no archive to check)', async () => {
-    expect(await pods.archiveCheck({ ARCHIVE_MAX_AGE: '5' })).toEqual({
+  it('the archive check passes after a recent shipment (and when there is no archive to check)', async () => {
+    expect(await pods.archiveCheck({ ARCHIVE_MAX_AGE: '60' })).toEqual({
       code: 0,
-      output: expect.stringMatching(/^archive-check\.sh: the newest shipment \(redis-[12]'s\) is [0-5]s old\n$/),
+      output: expect.stringMatching(/^archive-check\.sh: the newest shipment \(redis-[12]'s\) is \d+s old\n$/),
     });
     expect(await pods.archiveCheck({ ARCHIVE_REPOSITORY: '' })).toEqual({
       code: 0,
