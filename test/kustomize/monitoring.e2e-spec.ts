@@ -112,7 +112,15 @@ describe('the dashboard', () => {
     expect(dashboard().uid).toBe('journal');
     const titles = dashboard().panels.map((p: any) => p.title);
     expect(titles).toEqual(
-      expect.arrayContaining(['Request rate by status', '5xx ratio', 'Latency', 'Redis memory', 'Replication lag', 'Redis connections']),
+      expect.arrayContaining([
+        'Request rate by status',
+        '5xx ratio',
+        'Latency',
+        'Redis memory',
+        'Replication lag',
+        'Redis connections',
+        'Age of the last good backup and archive check',
+      ]),
     );
     for (const panel of dashboard().panels.filter((p: any) => p.type !== 'row')) {
       expect(panel.targets.length).toBeGreaterThan(0);
