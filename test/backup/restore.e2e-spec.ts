@@ -4,9 +4,10 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import { join } from 'node:path';
 import { expectNothingLost, startApi } from '../failover/check.js';
 import { Load } from '../failover/load.js';
-import { generated, kustomizeCopy, removeScratch, render, type K8sObject } from '../kustomize/manifests.js';
+import { generated, kustomizeCopy, removeScratch, render, scratch, type K8sObject } from '../kustomize/manifests.js';
 import type { ApiProcess } from '../support/api.js';
-import { waitFor } from '../support/ports.js';
+import { freePort, waitFor } from '../support/ports.js';
+import { RedisNode } from '../support/redis.js';
 import { RedisCluster, type RedisPod } from '../support/sentinel.js';
 import { storedEntries } from '../support/stored-entries.js';
 import { FakeKubectl } from './kubectl.js';
@@ -160,6 +161,21 @@ describe('the pitfalls', () => {
     await startAll();
     for (const pod of cluster.pods) expect(await pods.digest(pod)).toBe(restoredDigest(run.output));
   }, 90_000);
+
+  it('a restored volume comes up with its entries under appendonly yes: append-only files, and no dump.rdb that Redis would ignore', async () => {
+    const dataDir = join(scratch('journal-restore-'), 'data');
+    mkdirSync(dataDir);
+    const run = await pods.restore(dataDir);
+    expect(run.code).toBe(0);
+    expect(readdirSync(dataDir)).toEqual(['appendonlydir']);
+    const node = new RedisNode('restored', await freePort(), dataDir, ['--appendonly', 'yes', '--requirepass', cluster.password]);
+    await node.start();
+    try {
+      expect(`${(await storedEntries.ids(node)).length}`).toBe(restoredDigest(run.output).split(' ')[0]);
+    } finally {
+      await node.stop();
+    }
+  }, 30_000);
 
   it('refuses to restore over a data folder that holds a journal, and leaves it as it was', async () => {
     const pod = cluster.pods[1]!;
