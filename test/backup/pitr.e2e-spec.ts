@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApi } from '../failover/check.js';
 import { generated, kustomizeCopy, removeScratch, render, scratch, type K8sObject } from '../kustomize/manifests.js';
@@ -14,7 +14,7 @@ import { BackupPods } from './scripts.js';
 /**
  * Point-in-time recovery with the backup component's rendered scripts (prod): the Redis pods'
  * aof-archive sidecars ship their append-only files (every second here instead of prod's 30), and
- * the restore Job cuts them at a chosen second. Real Redis pods and the built API.
+ * the restore Job cuts them at a chosen second. Real Redis pods with their Sentinels, and the built API.
  */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Until the clock is `seconds` whole seconds past `ms`'s second. */
@@ -30,7 +30,7 @@ let output: () => string;
 beforeAll(async () => {
   objects = render(join(kustomizeCopy(), 'overlays', 'prod')).objects;
   const password = Buffer.from(generated(objects, 'Secret', 'redis-passwd').data.passwd, 'base64').toString();
-  cluster = await RedisCluster.start('plain', { password });
+  cluster = await RedisCluster.start('sentinel', { password });
   pods = new BackupPods(objects, cluster);
   output = pods.startArchivers(1);
   api = await startApi(cluster);
@@ -188,9 +188,9 @@ describe('a whole-cluster loss', () => {
       }
     });
     await sleep(6000);
-    // Everything at once: Redis, the sidecars, the API's writes.
+    // Everything at once: Redis, the Sentinels, the sidecars, the API's writes.
     lostAt = Date.now();
-    await Promise.all([...cluster.pods.map((pod) => pod.redis.stop()), pods.stopArchivers()]);
+    await Promise.all([...cluster.pods.flatMap((pod) => [pod.redis.stop(), pod.sentinel.stop()]), pods.stopArchivers()]);
     writing = false;
     await Promise.all(writers);
     const { ids, output: said } = await restoreIds('at:last');
@@ -216,8 +216,13 @@ describe('a whole-cluster loss', () => {
   it('a journal started again on new volumes before the restore: at:last refuses it, the archive from before the loss is kept', async () => {
     // New volumes number their append-only files from 1 again: the same file names as the lost
     // pods' first segments, now holding an empty journal, shipped after them.
-    for (const pod of cluster.pods) pod.newVolume();
-    await Promise.all(cluster.pods.map((pod) => cluster.startRedis(pod)));
+    for (const pod of cluster.pods) {
+      pod.newVolume();
+      rmSync(pod.sentinelDir, { recursive: true, force: true }); // an emptyDir: gone with the pod
+      mkdirSync(pod.sentinelDir);
+    }
+    for (const pod of cluster.pods) await cluster.startRedis(pod);
+    for (const pod of cluster.pods) await cluster.startSentinel(pod);
     await cluster.waitForReplicas();
     const archived = pods.startArchivers(1);
     await waitFor('the new replicas to ship', async () => ((archived().match(/archiving/g) ?? []).length >= 2 ? true : undefined), 20_000);
