@@ -2,8 +2,9 @@
 # Measures the backup component's scripts on this machine: a primary and a replica (redis-server,
 # AOF on) holding N entries as the API stores them (hash journal:entry, sorted set
 # journal:timeline), texts of 40 to 600 characters of varied words; one backup (snapshot.sh +
-# store.sh into a local restic repository), then one restore (fetch.sh + prepare.sh into an empty
-# folder), then the restored pod set: a Redis started on that folder and two empty replicas
+# store.sh into a local restic repository), then restore.sh's check (the restore drill: fetch.sh,
+# prepare.sh, drill.sh), then one restore (fetch.sh + prepare.sh into an empty folder), then the
+# restored pod set: a Redis started on that folder and two empty replicas
 # copying it, timed until both hold every entry.
 #   sh bench/backup-restore.sh 100000
 set -eu
@@ -12,7 +13,7 @@ scripts=$(cd "$(dirname "$0")/../kustomize/components/backup" && pwd)
 root=$(mktemp -d)
 ports="17101 17102 17103 17104 17105"
 trap 'for p in $ports; do redis-cli -p $p -a pw --no-auth-warning shutdown nosave >/dev/null 2>&1 || true; done; rm -rf "$root"' EXIT
-mkdir -p "$root/p" "$root/r" "$root/work" "$root/restore" "$root/data" "$root/r1" "$root/r2"
+mkdir -p "$root/p" "$root/r" "$root/work" "$root/check" "$root/checkdata" "$root/restore" "$root/data" "$root/r1" "$root/r2"
 printf pw >"$root/passwd"
 printf key >"$root/key"
 common="--requirepass pw --masterauth pw --appendonly yes --save '' --daemonize yes --repl-diskless-sync-delay 0"
@@ -46,6 +47,14 @@ WORK_DIR="$root/work" KEEP_HOURLY=48 KEEP_DAILY=30 sh "$scripts/store.sh"
 backup=$(since "$start")
 rdb=$(wc -c <"$root/work/dump.rdb")
 for p in 17101 17102; do redis-cli -p $p -a pw --no-auth-warning shutdown nosave >/dev/null; done
+# restore.sh's check before it changes anything: the restore drill (fetch, prepare into its own
+# folder, a fresh Redis started on it and checked).
+start=$(now)
+WORK_DIR="$root/check" SNAPSHOT=latest sh "$scripts/fetch.sh"
+WORK_DIR="$root/check" DATA_DIR="$root/checkdata" sh "$scripts/prepare.sh"
+WORK_DIR="$root/check" DATA_DIR="$root/checkdata" sh "$scripts/drill.sh"
+check=$(since "$start")
+rm -rf "$root/check" "$root/checkdata"
 start=$(now)
 WORK_DIR="$root/restore" SNAPSHOT=latest sh "$scripts/fetch.sh"
 WORK_DIR="$root/restore" DATA_DIR="$root/data" sh "$scripts/prepare.sh"
@@ -60,4 +69,4 @@ for p in 17104 17105; do
 done
 total=$(since "$start")
 size=$(du -sb "$root/repo" | cut -f1)
-echo "entries=$n backup=${backup}s restore=${restore}s restored_set_in_sync=${total}s snapshot=${rdb} bytes repository=${size} bytes ($((size * 1000 / n)) bytes per 1000 entries) load=$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "entries=$n backup=${backup}s check=${check}s restore=${restore}s restored_set_in_sync=${total}s snapshot=${rdb} bytes repository=${size} bytes ($((size * 1000 / n)) bytes per 1000 entries) load=$(cut -d' ' -f1-3 /proc/loadavg)"
