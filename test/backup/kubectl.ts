@@ -112,7 +112,11 @@ process.exitCode = answer.code;
       this.apiReplicas = replicas;
       return { code: 0 };
     }
-    if (verb === 'get' && kind === 'pods' && call.includes('app.kubernetes.io/name=redis-backup')) return { code: 0, stdout: '' };
+    if (verb === 'get' && kind === 'pods' && call.includes('app.kubernetes.io/name=redis-backup')) {
+      // A backup is running when the script starts; it ends before the next look.
+      const running = this.calls.filter((c) => c === call).length === 1;
+      return { code: 0, stdout: running ? 'pod/redis-backup-29404557-x2v9q\n' : '' };
+    }
     if (call === 'scale statefulset redis --replicas=0') {
       await this.workloads.stopRedis();
       return { code: 0 };
@@ -138,7 +142,7 @@ process.exitCode = answer.code;
     if (verb === 'create' && kind === 'job' && args[3]?.startsWith('--from=cronjob/') && call.endsWith('--dry-run=client -o yaml')) {
       return { code: 0, stdout: `kind: Job\nmetadata:\n  name: ${name}\n# ${args[3]}\n` };
     }
-    if (verb === 'set' && kind === 'env' && args.includes('--local')) {
+    if (verb === 'set' && kind === 'env' && args.includes('--local') && args[args.indexOf('-c') + 1] === 'fetch') {
       return { code: 0, stdout: `${stdin}# ${args.find((arg) => arg.startsWith('SNAPSHOT='))}\n` };
     }
     if (call === 'apply -f -') return this.apply(stdin);

@@ -230,7 +230,7 @@ describe('a whole-cluster loss', () => {
 
     const last = await pods.restore(scratch('journal-pitr-'), { SNAPSHOT: 'at:last' });
     const refusal =
-      /^fetch\.sh: restore failed: SNAPSHOT=at:last is ambiguous: .* a journal started again after the loss\? .*SNAPSHOT=at:(\d+) .*\n$/;
+      /^fetch\.sh: restore failed: SNAPSHOT=at:last is ambiguous: .* a journal started again after the loss, or restored since\? Choose: SNAPSHOT=at:(\d+) \(restore\.sh --at \d+\) for the earlier journal as far as it reaches, SNAPSHOT=at:\d+ \(restore\.sh --at \d+\) for the newest\n$/;
     expect(last).toEqual({ code: 1, output: expect.stringMatching(refusal) });
     // The second it names is before the loss, and restores every write acknowledged up to then.
     const reaches = Number(refusal.exec(last.output)![1]);

@@ -284,12 +284,18 @@ describe("restore.sh, the operator's one command, its kubectl answered by the lo
     expect(run.output.trim().split('\n').at(-1)).toBe(
       'restore.sh: the redis-restore-drill Job failed: the backup cannot be restored; nothing was changed',
     );
-    expect(changes()).toEqual(['apply -f -']); // the drill's Job, and nothing else
+    // Backups paused while the drill's Job ran, and resumed: nothing else.
+    expect(changes()).toEqual([
+      'patch cronjob redis-backup -p {"spec":{"suspend":true}}',
+      'apply -f -',
+      'patch cronjob redis-backup -p {"spec":{"suspend":false}}',
+    ]);
+    expect(kubectl.backupsSuspended).toBe(false);
     expect(await Promise.all(cluster.pods.map((pod) => pods.digest(pod)))).toEqual(before);
     expect((await fetch(`${api!.url}/healthz/ready`)).status).toBe(200);
   }, 60_000);
 
-  it('--force --before TIME: checks that backup, refuses writes, restores into fresh volumes, verifies every pod, then resumes', async () => {
+  it('--force --before TIME: pauses backups, checks that backup, refuses writes, restores into fresh volumes, verifies every pod, then resumes', async () => {
     kubectl.calls.length = 0;
     const good = pods
       .backups()
@@ -311,9 +317,12 @@ describe("restore.sh, the operator's one command, its kubectl answered by the lo
       `restore.sh: verified: redis-0, redis-1 and redis-2 each hold ${count} entries with checksum ${checksum}`,
       expect.stringMatching(/^restore\.sh: done: the API is back \(1 pods\) and backups resume\. prepare\.sh: restored /),
     ]);
+    const looks = kubectl.calls.flatMap((call, i) => (call.includes('app.kubernetes.io/name=redis-backup') ? [i] : []));
+    expect(looks).toHaveLength(2); // a backup was running at first
+    expect(looks[1]).toBeLessThan(kubectl.calls.indexOf('apply -f -'));
     expect(changes()).toEqual([
-      'apply -f -', // the drill's Job
       'patch cronjob redis-backup -p {"spec":{"suspend":true}}',
+      'apply -f -', // the drill's Job, once the running backup ended
       'scale deployment frontend --replicas=0',
       'scale statefulset redis --replicas=0',
       'delete persistentvolumeclaim/data-redis-0 persistentvolumeclaim/data-redis-1 persistentvolumeclaim/data-redis-2 --wait=true',

@@ -18,7 +18,8 @@ if [ -z "$ARCHIVE_REPOSITORY" ]; then
   echo "$script: no point-in-time archive (ARCHIVE_REPOSITORY is not set): nothing to check" >&2
   exit 0
 fi
-newest=$(archived_segments | sort -k4,4n | tail -n 1)
+archived_segments >segments.raw
+newest=$(sort -k4,4n segments.raw | tail -n 1)
 [ -n "$newest" ] || fail "no Redis pod has shipped to $ARCHIVE_REPOSITORY yet"
 set -- $newest # shellcheck disable=SC2086
 age=$(($(date +%s) - $4))

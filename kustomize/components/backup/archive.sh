@@ -46,9 +46,11 @@ ship() {
     return 1 # not a replica in sync: the replicas archive
   fi
   # The current segment, as the manifest lists it (history files, type h, were shipped before).
-  files=$(awk '$1 == "file" && ($NF == "b" || $NF == "i") { print $2 }' "$aof"/*.manifest 2>/dev/null)
+  manifest=$(cat "$aof"/*.manifest 2>/dev/null)
+  files=$(echo "$manifest" | awk '$1 == "file" && ($NF == "b" || $NF == "i") { print $2 }')
   base=$(echo "$files" | grep '\.base\.' || true)
   [ -n "$base" ] || { why="no append-only base file in $aof"; return 1; }
+  start=$(stat -c %Y "$aof/$base" 2>/dev/null) || { why="$base went (an append-only rewrite): shipped next round"; return 1; }
   # Everything written before this second is in the files as they are read from now on.
   shipped=$(date +%s)
   if ! restic cat config >/dev/null 2>restic.err; then
@@ -57,11 +59,22 @@ ship() {
   # This pod is its repository's only writer: a lock there is one its killed predecessor left.
   [ -n "${unlocked:-}" ] || { restic unlock >/dev/null 2>restic.err && unlocked=yes; }
   # shellcheck disable=SC2086 # one path per file
-  start=$(stat -c %Y "$aof/$base")
-  (cd "$aof" && restic backup --quiet --host "$POD_NAME" --tag aof --tag "start:$start" --tag "segment:${base##*/}@$start" \
+  shipment=$(cd "$aof" && restic backup --json --host "$POD_NAME" --tag aof --tag "start:$start" --tag "segment:${base##*/}@$start" \
     --tag "offset:$(echo "$info" | field master_repl_offset)" --tag "shipped:$shipped" \
-    --time "$(date -u -d "@$shipped" '+%Y-%m-%d %H:%M:%S')" $files) >/dev/null 2>restic.err ||
-    { why="shipping $files to $RESTIC_REPOSITORY: $(reason)"; return 1; }
+    --time "$(date -u -d "@$shipped" '+%Y-%m-%d %H:%M:%S')" $files 2>restic.err)
+  status=$?
+  # A rewrite while the files were read (a new manifest) may have left out or cut a file: restic
+  # skips a path that went. Such a shipment must never stand for its segment.
+  if [ "$status" -ne 0 ] || [ "$(cat "$aof"/*.manifest 2>/dev/null)" != "$manifest" ]; then
+    id=$(echo "$shipment" | sed -n 's/.*"snapshot_id":"\([0-9a-f]*\)".*/\1/p')
+    if [ "$status" -ne 0 ]; then
+      why="shipping $files to $RESTIC_REPOSITORY: $(reason)"
+    else
+      why="the append-only files were rewritten while shipped: shipped again next round"
+    fi
+    [ -z "$id" ] || restic forget --quiet "$id" >/dev/null 2>restic.err || why="$why; the partial shipment $id stays: $(reason)"
+    return 1
+  fi
   # Keep the newest shipment per segment, and the segments shipped within the window. A segment is
   # not its paths: a pod on a new volume numbers its files from 1 again, and grouping by paths
   # would forget an older journal's segment for an empty one's.

@@ -25,7 +25,8 @@ utc() {
 . "$(dirname "$0")/segments.sh"
 
 case $SNAPSHOT in at:*)
-  archived_segments | sort -k4,4n -k5,5n >segments.txt
+  archived_segments >segments.raw
+  sort -k4,4n -k5,5n segments.raw >segments.txt
   case ${SNAPSHOT#at:} in
     last)
       chosen=$(tail -n 1 segments.txt)
@@ -36,7 +37,7 @@ case $SNAPSHOT in at:*)
       furthest=$(awk -v start="${3:-0}" -v offset="${5:-0}" '$4 < start && $5 > offset' segments.txt | sort -k5,5n | tail -n 1)
       set -- $chosen $furthest # shellcheck disable=SC2086
       [ -z "$furthest" ] ||
-        fail "SNAPSHOT=at:last is ambiguous: the newest archive ($1's, shipped $(utc "$4")) began after $6's, shipped $(utc "$9"), which had replicated further: a journal started again after the loss? Choose the second: that one reaches SNAPSHOT=at:$9 (restore.sh --at $9)"
+        fail "SNAPSHOT=at:last is ambiguous: the newest archive ($1's, shipped $(utc "$4")) began after $6's, shipped $(utc "$9"), which had replicated further: a journal started again after the loss, or restored since? Choose: SNAPSHOT=at:$9 (restore.sh --at $9) for the earlier journal as far as it reaches, SNAPSHOT=at:$4 (restore.sh --at $4) for the newest"
       ;;
     '' | *[!0-9]*) fail "SNAPSHOT=$SNAPSHOT: expected at:<unix time> or at:last" ;;
     *) chosen=$(awk -v t="${SNAPSHOT#at:}" '$3 <= t && t <= $4' segments.txt | tail -n 1) ;;

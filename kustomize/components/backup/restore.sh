@@ -4,12 +4,12 @@
 # --before TIME: the journal as the last backup taken at or before it held it ("2026-12-06 09:59:00",
 # UTC, or a unix time); default the latest backup. --at TIME: the journal as it was at that second,
 # from the point-in-time archive; --at last: as far as the archive reaches (a whole cluster lost).
-# The steps (docs/backup.md): the chosen backup restored and checked where it harms nothing (a
-# restore drill Job), before anything changes; writes refused (the API scaled to 0) and backups paused; Redis stopped (its Sentinels' state goes with the
-# pods); fresh volumes; the restore Job (fetch.sh, prepare.sh) fills redis-0's volume, checked;
-# Redis started: redis-0 the primary, the replicas copy it; every pod's entries checked against
-# the backup; then the API and the backups resume. Refuses to replace a journal that holds
-# entries unless --force.
+# The steps (docs/backup.md): backups paused; the chosen backup restored and checked where it
+# harms nothing (a restore drill Job), which if it fails leaves the journal as it was; writes
+# refused (the API scaled to 0); Redis stopped (its Sentinels' state goes with the pods); fresh
+# volumes; the restore Job (fetch.sh, prepare.sh) fills redis-0's volume, checked; Redis started:
+# redis-0 the primary, the replicas copy it; every pod's entries checked against the backup; then
+# the API and the backups resume. Refuses to replace a journal that holds entries unless --force.
 set -eu
 here=$(dirname "$0")
 namespace=journal
@@ -31,7 +31,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 say() { echo "restore.sh: $*" >&2; }
-die() { say "$*"; exit 1; }
+# Says why it stops, undoes what the steps so far changed (`undo`, a command), and stops.
+die() {
+  say "$*"
+  [ -z "${undo:-}" ] || $undo
+  exit 1
+}
 k() { kubectl -n "$namespace" "$@"; }
 # The entries ("COUNT SHA256") of a Redis pod, counted in the pod by common.sh's journal_digest.
 entries_of() {
@@ -66,20 +71,25 @@ run_job() {
   until_ok 3600 "the $1 Job" job_ended "$1" "$2"
 }
 
-# 2. The chosen backup restored first where it harms nothing (the restore drill's emptyDir) and
-# checked: one that cannot be read, or does not hold what it recorded, stops here.
-run_job redis-restore-drill "the backup cannot be restored; nothing was changed"
-say "checked: $(k logs "job/$job" -c drill | tail -n 1)"
-
-# 3. Writes refused: no API pod; no backup runs meanwhile.
-api_replicas=$(k get deployment frontend -o jsonpath='{.spec.replicas}')
+# 2. No backup runs from now on: the backup checked next is the one restored.
+resume_backups() { k patch cronjob redis-backup -p '{"spec":{"suspend":false}}' >/dev/null; }
 k patch cronjob redis-backup -p '{"spec":{"suspend":true}}' >/dev/null
-k scale deployment frontend --replicas=0 >/dev/null
-say "writes refused (the API is scaled to 0, was $api_replicas) and backups paused"
+undo=resume_backups
 no_backup_running() { [ -z "$(k get pods -l app.kubernetes.io/name=redis-backup --field-selector=status.phase=Running -o name)" ]; }
 until_ok 3600 "the running backup to end" no_backup_running
 
-# 4. Redis stopped (the Sentinels' state is in the pods' emptyDirs: it goes too), fresh volumes.
+# 3. The chosen backup restored first where it harms nothing (the restore drill's emptyDir) and
+# checked: one that cannot be read, or does not hold what it recorded, stops here.
+run_job redis-restore-drill "the backup cannot be restored; nothing was changed"
+say "checked: $(k logs "job/$job" -c drill | tail -n 1)"
+undo=
+
+# 4. Writes refused: no API pod.
+api_replicas=$(k get deployment frontend -o jsonpath='{.spec.replicas}')
+k scale deployment frontend --replicas=0 >/dev/null
+say "writes refused (the API is scaled to 0, was $api_replicas) and backups paused"
+
+# 5. Redis stopped (the Sentinels' state is in the pods' emptyDirs: it goes too), fresh volumes.
 k scale statefulset redis --replicas=0 >/dev/null
 k wait --for=delete pod/redis-0 pod/redis-1 pod/redis-2 --timeout=300s >/dev/null 2>&1 || true
 [ -z "$claims" ] || k delete $claims --wait=true >/dev/null # shellcheck disable=SC2086
@@ -98,14 +108,14 @@ spec:
 PVC
 say "Redis stopped; fresh volume data-redis-0 ($storage)"
 
-# 5. The restore Job fills it, checked; its last line says what it restored.
+# 6. The restore Job fills it, checked; its last line says what it restored.
 run_job redis-restore "nothing was started on the volume; writes stay refused (docs/backup.md)"
 restored=$(k logs "job/$job" -c prepare | tail -n 1)
 echo "$restored"
 expected=$(echo "$restored" | sed -n 's/.*: \([0-9]*\) entries, checksum \([0-9a-f]*\),.*/\1 \2/p')
 [ -n "$expected" ] || die "could not read the restored count and checksum from: $restored"
 
-# 6. Redis started: redis-0 (with the data) first, as the primary; the replicas copy it.
+# 7. Redis started: redis-0 (with the data) first, as the primary; the replicas copy it.
 k scale statefulset redis --replicas=3 >/dev/null
 k rollout status statefulset/redis --timeout=900s >/dev/null
 all_verified() {
@@ -114,7 +124,7 @@ all_verified() {
 until_ok 600 "every Redis pod to hold the restored entries ($expected)" all_verified
 say "verified: redis-0, redis-1 and redis-2 each hold ${expected% *} entries with checksum ${expected#* }"
 
-# 7. Writes and backups resume.
+# 8. Writes and backups resume.
 k scale deployment frontend --replicas="$api_replicas" >/dev/null
-k patch cronjob redis-backup -p '{"spec":{"suspend":false}}' >/dev/null
+resume_backups
 say "done: the API is back ($api_replicas pods) and backups resume. $restored"

@@ -8,7 +8,8 @@ reason() {
 }
 
 # "POD ID START SHIPPED OFFSET" of every archived segment, one a line, from each pod's repository
-# (a pod that never was a replica has none). Read without a lock: a sidecar killed with its pod
+# (a pod that never was a replica has none). Call it as a command of its own, not in a pipeline:
+# its fail must end the script. Read without a lock: a sidecar killed with its pod
 # may have left one, and listing the shipments needs none.
 archived_segments() {
   for pod in $ARCHIVE_PODS; do
@@ -25,7 +26,7 @@ archived_segments() {
         if ($i ~ /^shipped:/) shipped = substr($i, 9)
         if ($i ~ /^offset:/) offset = substr($i, 8)
       }
-      if (id != "") print pod, id, start, shipped, offset
+      if (id != "" && start ~ /^[0-9]+$/ && shipped ~ /^[0-9]+$/) print pod, id, start, shipped, offset
     }'
   done
 }
