@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApi } from '../failover/check.js';
 import { generated, kustomizeCopy, removeScratch, render, scratch, type K8sObject } from '../kustomize/manifests.js';
@@ -164,6 +164,24 @@ describe('the journal as it was at a chosen second', () => {
         /^fetch\.sh: restore failed: no archive covers SNAPSHOT=at:\d+ in \S+ \(archived: redis-[12] \S+Z\.\.\S+Z;.*\)\n$/,
       ),
     });
+  }, 30_000);
+
+  it("a pod's archive that cannot be read stops the restore and the check with one line, never a choice made without it", async () => {
+    const config = join(pods.archive, 'redis-1', 'config');
+    const original = readFileSync(config);
+    writeFileSync(config, 'damaged');
+    try {
+      expect(await pods.restore(scratch('journal-pitr-'), { SNAPSHOT: 'at:last' })).toEqual({
+        code: 1,
+        output: expect.stringMatching(/^fetch\.sh: restore failed: cannot open the archive \S+\/redis-1: .+\n$/),
+      });
+      expect(await pods.archiveCheck()).toEqual({
+        code: 1,
+        output: expect.stringMatching(/^archive-check\.sh: archive stale: cannot open the archive \S+\/redis-1: .+\n$/),
+      });
+    } finally {
+      writeFileSync(config, original);
+    }
   }, 30_000);
 });
 
