@@ -111,6 +111,12 @@ describe('the journal as it was at a chosen second', () => {
     await pods.stopArchivers();
     expect(output()).toMatch(/^archive\.sh: archiving .* every 1s$/m);
     expect(output()).not.toMatch(/archive failed/);
+    // Retention: a replica shipped every second, and kept only the newest shipment of each segment.
+    const segments = cluster.pods.flatMap((pod) =>
+      pods.shipments(pod).map((tags) => `${pod.name} ${tags.find((t) => t.startsWith('segment:'))}`),
+    );
+    expect(segments.length).toBeGreaterThan(0);
+    expect(segments.length).toBe(new Set(segments).size);
   }, 60_000);
 
   it('the archive check passes after a recent shipment (and when there is no archive to check)', async () => {

@@ -41,6 +41,15 @@ export class BackupPods {
     return JSON.parse(listing.stdout) as { tags: string[] }[];
   }
 
+  /** The tags of every shipment in a pod's point-in-time archive (ARCHIVE_REPOSITORY/<pod>), read with restic. */
+  shipments(pod: RedisPod): string[][] {
+    const listing = spawnSync('restic', ['snapshots', '--json', '--tag', 'aof'], {
+      env: { ...process.env, RESTIC_REPOSITORY: join(this.archive, pod.name), RESTIC_PASSWORD_FILE: this.keyFile },
+      encoding: 'utf8',
+    });
+    return listing.status === 0 ? (JSON.parse(listing.stdout) as { tags: string[] }[]).map((shipment) => shipment.tags) : [];
+  }
+
   /** The tags (name → value) of the last backup in the repository. */
   latestTags(): Record<string, string> {
     const tags = this.backups()

@@ -6,13 +6,13 @@
 # RESTIC_PASSWORD_FILE, RESTIC_CACHE_DIR (and the store's credentials).
 set -eu
 script=archive-check.sh
+. "$(dirname "$0")/segments.sh"
 cd "$WORK_DIR"
 
 fail() {
   echo "$script: archive stale: $*" >&2
   exit 1
 }
-. "$(dirname "$0")/segments.sh"
 
 if [ -z "$ARCHIVE_REPOSITORY" ]; then
   echo "$script: no point-in-time archive (ARCHIVE_REPOSITORY is not set): nothing to check" >&2

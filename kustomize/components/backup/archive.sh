@@ -16,23 +16,14 @@ script=archive.sh
 . "$(dirname "$0")/common.sh"
 self=127.0.0.1:$LISTEN_PORT
 aof=$DATA_DIR/appendonlydir
+. "$(dirname "$0")/segments.sh"
 cd "$WORK_DIR"
-
-reason() {
-  tail -n 1 restic.err | sed 's/^Fatal: //'
-}
 
 # The ids of the shipments a newer shipment of their segment holds in full (the files only grow).
 superseded_shipments() {
-  restic snapshots --json --tag aof 2>restic.err | sed 's/},{/}\n{/g' | awk -F'"' '{
-    segment = ""
-    for (i = 1; i < NF; i++) {
-      if ($i == "id") id = $(i + 2)
-      if ($i ~ /^segment:/) segment = $i
-      if ($i ~ /^shipped:/) shipped = substr($i, 9)
-    }
-    if (segment != "") print segment, shipped, id
-  }' | sort -k1,1 -k2,2nr | awk '$1 == segment { print $3 } { segment = $1 }'
+  shipments "$RESTIC_REPOSITORY" >shipments.txt || return 1
+  # "SEGMENT SHIPPED ID", newest first per segment: every line after a segment's first.
+  awk '$5 != "" { print $5, $3, $1 }' shipments.txt | sort -k1,1 -k2,2nr | awk '$1 == segment { print $3 } { segment = $1 }'
 }
 
 # One shipment; returns 1 (and says why in `why`) if it did not happen.

@@ -11,6 +11,7 @@
 set -eu
 script=fetch.sh
 export TZ=UTC
+. "$(dirname "$0")/segments.sh"
 cd "$WORK_DIR"
 rm -rf dump.rdb snapshot.env aof
 
@@ -22,7 +23,6 @@ utc() {
   date -u -d "@$1" '+%Y-%m-%dT%H:%M:%SZ'
 }
 
-. "$(dirname "$0")/segments.sh"
 
 case $SNAPSHOT in at:*)
   archived_segments >segments.raw
@@ -35,9 +35,11 @@ case $SNAPSHOT in at:*)
       # started again on new volumes after the loss, or restored since, begins anew.
       set -- $chosen # shellcheck disable=SC2086
       furthest=$(awk -v start="${3:-0}" -v offset="${5:-0}" '$4 < start && $5 > offset' segments.txt | sort -k5,5n | tail -n 1)
-      set -- $chosen $furthest # shellcheck disable=SC2086
-      [ -z "$furthest" ] ||
-        fail "SNAPSHOT=at:last is ambiguous: the newest archive ($1's, shipped $(utc "$4")) began after $6's, shipped $(utc "$9"), which had replicated further: a journal started again after the loss, or restored since? Choose: SNAPSHOT=at:$9 (restore.sh --at $9) for the earlier journal as far as it reaches, SNAPSHOT=at:$4 (restore.sh --at $4) for the newest"
+      if [ -n "$furthest" ]; then
+        newest_pod=$1 newest_shipped=$4
+        set -- $furthest # shellcheck disable=SC2086
+        fail "SNAPSHOT=at:last is ambiguous: the newest archive ($newest_pod's, shipped $(utc "$newest_shipped")) began after $1's, shipped $(utc "$4"), which had replicated further: a journal started again after the loss, or restored since? Choose: SNAPSHOT=at:$4 (restore.sh --at $4) for the earlier journal as far as it reaches, SNAPSHOT=at:$newest_shipped (restore.sh --at $newest_shipped) for the newest"
+      fi
       ;;
     '' | *[!0-9]*) fail "SNAPSHOT=$SNAPSHOT: expected at:<unix time> or at:last" ;;
     *) chosen=$(awk -v t="${SNAPSHOT#at:}" '$3 <= t && t <= $4' segments.txt | tail -n 1) ;;
