@@ -1,8 +1,9 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { containerEnv, containers, generated, get, podTemplate, scratch, type K8sObject } from '../kustomize/manifests.js';
-import { LocalPod, runCommand, stop, substitute } from '../kustomize/pod.js';
+import { LocalPod, runCommand, substitute } from '../kustomize/pod.js';
 import type { RedisCluster, RedisPod } from '../support/sentinel.js';
 
 /** What a container's run printed, and how it ended. */
@@ -41,13 +42,21 @@ export class BackupPods {
     return JSON.parse(listing.stdout) as { tags: string[] }[];
   }
 
-  /** The tags of every shipment in a pod's point-in-time archive (ARCHIVE_REPOSITORY/<pod>), read with restic. */
-  shipments(pod: RedisPod): string[][] {
-    const listing = spawnSync('restic', ['snapshots', '--json', '--tag', 'aof'], {
+  /**
+   * The tags of every shipment in a pod's point-in-time archive (ARCHIVE_REPOSITORY/<pod>), read with
+   * restic (without a lock, as fetch.sh does: its sidecar may be shipping); none if it has no archive.
+   */
+  async shipments(pod: RedisPod): Promise<string[][]> {
+    const listing = await promisify(execFile)('restic', ['--no-lock', 'snapshots', '--json', '--tag', 'aof'], {
       env: { ...process.env, RESTIC_REPOSITORY: join(this.archive, pod.name), RESTIC_PASSWORD_FILE: this.keyFile },
-      encoding: 'utf8',
-    });
-    return listing.status === 0 ? (JSON.parse(listing.stdout) as { tags: string[] }[]).map((shipment) => shipment.tags) : [];
+    }).catch(() => undefined);
+    return listing ? (JSON.parse(listing.stdout) as { tags: string[] }[]).map((shipment) => shipment.tags) : [];
+  }
+
+  /** The second the newest shipment of any pod's archive was taken (what was written before it is in it), 0 if none. */
+  async newestShipment(): Promise<number> {
+    const tags = (await Promise.all(this.cluster.pods.map((pod) => this.shipments(pod)))).flat(2);
+    return Math.max(0, ...tags.filter((tag) => tag.startsWith('shipped:')).map((tag) => Number(tag.slice('shipped:'.length))));
   }
 
   /** The tags (name → value) of the last backup in the repository. */
@@ -80,7 +89,8 @@ export class BackupPods {
 
   /**
    * The aof-archive sidecar of every Redis pod (StatefulSet redis), running until stopArchivers,
-   * shipping every `interval` seconds. Returns what they print.
+   * shipping every `interval` seconds. Returns what they print. Each runs as its container's first
+   * process does, PID 1 of a PID namespace of its own: one that ignores the signals it has no trap for.
    */
   startArchivers(interval: number): () => string {
     const statefulSet = get(this.objects, 'StatefulSet', 'redis');
@@ -92,7 +102,7 @@ export class BackupPods {
       const localEnv = Object.fromEntries(Object.entries(env).map(([key, value]) => [key, key === 'PATH' ? value : local.arg(value)]));
       const command = (container.command as string[]).map((arg) => local.arg(arg));
       const run = runCommand(
-        command,
+        ['unshare', '--pid', '--fork', ...command],
         substitute(localEnv, {
           PATH: process.env.PATH!,
           LISTEN_PORT: String(pod.port),
@@ -107,8 +117,18 @@ export class BackupPods {
     return () => runs.map((run) => run.output()).join('');
   }
 
+  /** Stops the sidecars as the kubelet does: SIGTERM to each container's first process, then waits for it to exit. */
   async stopArchivers(): Promise<void> {
-    await Promise.all(this.archivers.splice(0).map((child) => stop(child)));
+    await Promise.all(
+      this.archivers.splice(0).map(async (unshare) => {
+        if (unshare.exitCode !== null || unshare.signalCode !== null) return;
+        const exited = new Promise((resolve) => unshare.once('exit', resolve));
+        const first = Number(spawnSync('pgrep', ['--parent', String(unshare.pid)], { encoding: 'utf8' }).stdout.trim());
+        if (!(first > 1)) throw new Error(`no sidecar process under unshare ${unshare.pid}`);
+        process.kill(first, 'SIGTERM');
+        await exited;
+      }),
+    );
   }
 
   /** "COUNT SHA256" of a Redis pod's entries, by common.sh's journal_digest (what restore.sh checks in each pod). */

@@ -82,13 +82,24 @@ ship() {
   why=""
 }
 
-while [ -z "$ARCHIVE_REPOSITORY" ]; do
+# The container's first process ignores a signal it has no trap for: without this, every Redis pod
+# would wait out its grace period when it goes. The round under way finishes (its shipment and
+# retention stand), the pause between rounds does not.
+trap 'stopping=yes; [ -z "${pause:-}" ] || kill "$pause" 2>/dev/null' TERM INT
+rest() {
+  sleep "$1" &
+  pause=$!
+  wait "$pause"
+  pause=""
+}
+
+while [ -z "$ARCHIVE_REPOSITORY" ] && [ -z "${stopping:-}" ]; do
   [ -n "${said:-}" ] || log "no point-in-time archive: ARCHIVE_REPOSITORY is not set (docs/backup.md)"
   said=yes
   touch round # for the liveness probe
-  sleep 300
+  rest 300
 done
-while :; do
+while [ -z "${stopping:-}" ]; do
   if ship; then
     # One line when shipping starts again after a pause or a failure, not one every round.
     [ "${state:-}" = shipping ] || log "archiving $aof to $RESTIC_REPOSITORY every ${ARCHIVE_INTERVAL}s"
@@ -100,5 +111,5 @@ while :; do
     state=idle
   fi
   touch round # for the liveness probe
-  sleep "$ARCHIVE_INTERVAL"
+  [ -n "${stopping:-}" ] || rest "$ARCHIVE_INTERVAL"
 done
