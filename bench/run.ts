@@ -15,7 +15,7 @@ import { freePort } from '../test/support/ports.js';
 import { startRedisPair, type RedisPair } from '../test/support/redis.js';
 import { drive, median, sequentialLatency, type Load, type LoadResult } from './lib/load.js';
 import { preloadEntries } from './lib/preload.js';
-import { commandCalls, startRoundTripCounter } from './lib/redis-work.js';
+import { commandCalls, redisCpuUs, startRoundTripCounter } from './lib/redis-work.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 /**
@@ -60,11 +60,8 @@ const SERVERS: Record<ServerName, string> = {
 };
 
 const LIST: Load = { method: 'GET', path: '/api/entries?page=1' };
-const CREATE: Load = {
-  method: 'POST',
-  path: '/api/entries',
-  body: JSON.stringify({ text: 'A benchmark entry, about as long as a line people write in a journal: today went well.' }),
-};
+const TEXT = 'A benchmark entry, about as long as a line people write in a journal: today went well.';
+const CREATE: Load = { method: 'POST', path: '/api/entries', body: JSON.stringify({ text: TEXT }) };
 
 const report: string[] = [];
 const data: Record<string, unknown> = {};
@@ -259,7 +256,7 @@ async function redisWork(redis: RedisPair): Promise<void> {
   const requests = 200;
   const rows: (string | number)[][] = [];
   const measured: Record<string, unknown> = {};
-  for (const name of ['project', 'baseline'] as const) {
+  for (const name of ALL) {
     const proxies = { primary: await startRoundTripCounter(redis.primary), replica: await startRoundTripCounter(redis.replica) };
     const server = await start(name, {
       REDIS_WRITE_URL: `redis://127.0.0.1:${proxies.primary.port}`,
@@ -271,7 +268,7 @@ async function redisWork(redis: RedisPair): Promise<void> {
     try {
       const ids: string[] = [];
       const create = async () => {
-        const reply = await call(server.url, 'POST', '/api/entries', { text: 'counted' });
+        const reply = await call(server.url, 'POST', '/api/entries', { text: TEXT });
         if (reply.status !== 201) throw new Error(`POST: ${reply.status} ${reply.text}`);
         ids.push(reply.body.id);
       };
@@ -292,16 +289,29 @@ async function redisWork(redis: RedisPair): Promise<void> {
       for (const [endpoint, run] of endpoints) {
         await Promise.all([redis.primary.command('CONFIG', 'RESETSTAT'), redis.replica.command('CONFIG', 'RESETSTAT')]);
         const before = proxies.primary.roundTrips + proxies.replica.roundTrips;
+        const cpuBefore = { primary: await redisCpuUs(redis.primary), replica: await redisCpuUs(redis.replica) };
         for (let i = 0; i < requests; i++) await run(i);
         const roundTrips = (proxies.primary.roundTrips + proxies.replica.roundTrips - before) / requests;
+        // Each node's CPU for the requests (and for the harness' own INFO calls: two per node, a few µs).
+        const cpu = {
+          primary: ((await redisCpuUs(redis.primary)) - cpuBefore.primary) / requests,
+          replica: ((await redisCpuUs(redis.replica)) - cpuBefore.replica) / requests,
+        };
         const calls = { primary: await commandCalls(redis.primary), replica: await commandCalls(redis.replica) };
         const perRequest = (node: keyof typeof calls) =>
           [...calls[node]]
             .sort(([, a], [, b]) => b - a)
             .map(([command, n]) => `${command} ${(n / requests).toFixed(2)}`)
             .join(', ');
-        measured[`${name} ${endpoint}`] = { roundTrips, primary: perRequest('primary'), replica: perRequest('replica') };
-        rows.push([endpoint, name, perRequest('primary'), perRequest('replica'), roundTrips.toFixed(2)]);
+        measured[`${name} ${endpoint}`] = { roundTrips, primary: perRequest('primary'), replica: perRequest('replica'), cpuUs: cpu };
+        rows.push([
+          endpoint,
+          name,
+          perRequest('primary'),
+          perRequest('replica'),
+          roundTrips.toFixed(2),
+          `${cpu.primary.toFixed(0)} / ${cpu.replica.toFixed(0)}`,
+        ]);
         if (name === 'project') {
           // Writes: the command, then the WAIT that confirms it (docs/adr/0005), after its reply.
           const limit = endpoint.startsWith('create') || endpoint.startsWith('delete') ? 2 : 1;
@@ -324,9 +334,10 @@ async function redisWork(redis: RedisPair): Promise<void> {
     'Calls per request from `INFO commandstats` deltas on each node. They include what a command causes inside Redis: ' +
       'the commands a Lua script runs (`zcard` and `zrange` in the page script, `incr` and `zadd` in the create script, under `evalsha`), ' +
       'the writes the replica applies from the replication stream (`multi`/`incr`/`zadd`/`exec`, `zremrangebyscore`) and the ' +
-      '`replconf` acknowledgements a `wait` asks for. Round trips are counted on the wire by a proxy between the server and each node.\n',
+      '`replconf` acknowledgements a `wait` asks for. Round trips are counted on the wire by a proxy between the server and each node. ' +
+      "Redis CPU per request is each node's `used_cpu_user` + `used_cpu_sys` delta (creates carry the throughput run's text).\n",
   );
-  out(table(['endpoint', 'server', 'calls on the primary', 'calls on the replica', 'round trips'], rows));
+  out(table(['endpoint', 'server', 'calls on the primary', 'calls on the replica', 'round trips', 'Redis CPU µs, primary / replica'], rows));
 }
 
 async function scaling(): Promise<void> {

@@ -54,3 +54,10 @@ export async function commandCalls(node: RedisNode): Promise<Map<string, number>
   }
   return calls;
 }
+
+/** CPU time (user + system) a Redis node has used so far, in µs, from `INFO cpu` (finer than /proc's clock ticks). */
+export async function redisCpuUs(node: RedisNode): Promise<number> {
+  const info = String(await node.command('INFO', 'cpu'));
+  const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
+}

@@ -43,9 +43,8 @@ export function createRedisClient(role: 'writer' | 'reader', endpoint: RedisEndp
           // The Sentinels are protected by the same password as Redis.
           sentinelPassword: password,
           // FailoverFence drops the writer's connection when a Sentinel announces +switch-master;
-          // and any connection that gets no answer for this long is dead (a hung primary): reconnect
-          // through the Sentinels. Above the command timeout, so a slow answer does not trip it.
-          socketTimeout: 1500,
+          // and a connection that gets no answer is dead (a hung Redis): reconnect through the Sentinels.
+          socketTimeout: REDIS_TIMING.socketTimeoutMs,
           // Only the configured Sentinels (stable DNS names), not the addresses they gossip.
           updateSentinels: false,
           sentinelCommandTimeout: 500,

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ReplicaAcks } from './replica-acks.js';
 import { ReplicatedRedis } from './replicated-redis.js';
 import type { Replication } from './replication.js';
+import { REDIS_TIMING } from './timing.js';
 
 /** A stand-in client for the routing logic only; the Redis behaviour itself is tested in test/api. */
 function fakeClient(status: string, hget: () => Promise<string | null>, stream = { writable: true }) {
@@ -53,6 +54,23 @@ describe('ReplicatedRedis read routing', () => {
     const reader = fakeClient('ready', async () => Promise.reject(new Error('Command timed out')));
     const writer = fakeClient('ready', async () => 'from writer');
     expect(await lookup(new ReplicatedRedis(writer, reader, inSync, acks))).toBe('from writer');
+  });
+
+  it('sends new reads past a client whose command timed out (a hung Redis) until its socket timeout has passed', async () => {
+    const reader = fakeClient('ready', async () => Promise.reject(new Error('Command timed out')));
+    const writer = fakeClient('ready', async () => 'from writer');
+    const redis = new ReplicatedRedis(writer, reader, inSync, acks);
+    expect(await lookup(redis)).toBe('from writer');
+    expect(await lookup(redis)).toBe('from writer');
+    expect(reader.hget).toHaveBeenCalledTimes(1);
+    const now = Date.now();
+    const later = jest.spyOn(Date, 'now').mockReturnValue(now + REDIS_TIMING.socketTimeoutMs);
+    try {
+      expect(await lookup(redis)).toBe('from writer');
+      expect(reader.hget).toHaveBeenCalledTimes(2);
+    } finally {
+      later.mockRestore();
+    }
   });
 
   it("passes the reader's error on when the writer stays down too", async () => {

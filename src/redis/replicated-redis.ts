@@ -27,6 +27,9 @@ export interface WriteOptions<T> {
  */
 @Injectable()
 export class ReplicatedRedis {
+  /** When a client's command last timed out: a hung Redis, still 'ready' until its socket times out. */
+  private readonly timedOut = new Map<Redis, number>();
+
   constructor(
     @Inject(REDIS_WRITER) private readonly writer: Redis,
     @Inject(REDIS_READER) private readonly reader: Redis,
@@ -60,8 +63,10 @@ export class ReplicatedRedis {
    * Reads go to the replicas; to the primary when they are unreachable, or cut off from the primary
    * (old data) while the primary is up. A read that fails is tried again, on the other client if it
    * is connected, and a read finding neither connected waits for one: through a failover (clients
-   * reconnecting to the new primary or another replica) reads keep working. No new attempt starts
-   * later than REDIS_TIMING.readWaitMs after the read began.
+   * reconnecting to the new primary or another replica) reads keep working. A client whose command
+   * timed out is asked first by no read until its socket timeout has passed (a hung Redis, such as a
+   * primary a failover left behind, would cost each read the command timeout). No new attempt
+   * starts later than REDIS_TIMING.readWaitMs after the read began.
    */
   async read<T, C extends Redis = Redis>(command: (client: C) => Promise<T>): Promise<T> {
     const deadline = Date.now() + REDIS_TIMING.readWaitMs;
@@ -71,6 +76,7 @@ export class ReplicatedRedis {
       try {
         return await command(client as C);
       } catch (error) {
+        if ((error as Error).message === 'Command timed out') this.timedOut.set(client, Date.now());
         // Let the event loop run before the next attempt: a client can fail a command at once, without
         // the network, and retrying in promise callbacks alone would never let it handle its own close
         // (it stays 'ready') and would stall every other request of this process until the deadline.
@@ -91,15 +97,21 @@ export class ReplicatedRedis {
   readYourWrites<T, C extends Redis = Redis>(command: (client: C) => Promise<T>, missing: (result: T) => boolean): Promise<T> {
     return this.read<T, C>(async (client) => {
       const found = await command(client);
-      if (!missing(found) || client === this.writer || !connected(this.writer)) return found;
+      if (!missing(found) || client === this.writer || !this.answering(this.writer)) return found;
       return command(this.writer as C).catch(() => found);
     });
   }
 
   private readClient(): Redis | undefined {
-    const writerUp = connected(this.writer);
-    if (connected(this.reader) && (this.replication.readerInSync || !writerUp)) return this.reader;
+    const writerUp = this.answering(this.writer);
+    if (this.answering(this.reader) && (this.replication.readerInSync || !writerUp)) return this.reader;
     return writerUp ? this.writer : undefined;
+  }
+
+  /** Connected, and no command of it timed out within the socket timeout. */
+  private answering(client: Redis): boolean {
+    const sinceTimeout = Date.now() - (this.timedOut.get(client) ?? -Infinity);
+    return connected(client) && sinceTimeout >= REDIS_TIMING.socketTimeoutMs;
   }
 
   /** The first of `clients` that is connected, waiting for one until `deadline` (then none). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApi } from '../failover/check.js';
 import { generated, kustomizeCopy, removeScratch, render, scratch, type K8sObject } from '../kustomize/manifests.js';
@@ -7,7 +7,7 @@ import type { ApiProcess } from '../support/api.js';
 import { call } from '../support/http.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { RedisNode } from '../support/redis.js';
-import { RedisCluster } from '../support/sentinel.js';
+import { RedisCluster, type RedisPod } from '../support/sentinel.js';
 import { storedEntries } from '../support/stored-entries.js';
 import { BackupPods } from './scripts.js';
 
@@ -121,7 +121,7 @@ describe('the journal as it was at a chosen second', () => {
     expect(output()).not.toMatch(/archive failed/);
     // Retention: a replica shipped every second, and kept only the newest shipment of each segment.
     const segments = (await Promise.all(cluster.pods.map(async (pod) => ({ pod, shipments: await pods.shipments(pod) })))).flatMap(
-      ({ pod, shipments }) => shipments.map((tags) => `${pod.name} ${tags.find((t) => t.startsWith('segment:'))}`),
+      ({ pod, shipments }) => shipments.map(({ tags }) => `${pod.name} ${tags.find((t) => t.startsWith('segment:'))}`),
     );
     expect(segments.length).toBeGreaterThan(0);
     expect(segments.length).toBe(new Set(segments).size);
@@ -197,6 +197,57 @@ describe('the journal as it was at a chosen second', () => {
       writeFileSync(config, original);
     }
   }, 30_000);
+});
+
+describe('an append-only rewrite while a replica ships', () => {
+  it('drops the shipment the files were rewritten under (it may lack a file), and the next round ships the new segment', async () => {
+    // restic as the sidecars find it: the first backup of each pod is followed by an append-only
+    // rewrite of that pod's Redis, done before the sidecar looks at the manifest again. What that
+    // backup made is kept aside.
+    const tools = scratch('journal-restic-');
+    writeFileSync(
+      join(tools, 'restic'),
+      `#!/bin/sh
+PATH=${process.env.PATH}
+[ "$1" = backup ] && [ ! -e "${tools}/$POD_NAME.json" ] || exec restic "$@"
+restic "$@" >"${tools}/$POD_NAME.json"
+status=$?
+cat "${tools}/$POD_NAME.json"
+redis-cli -p "$LISTEN_PORT" -a "$(cat "$PASSWORD_FILE")" --no-auth-warning BGREWRITEAOF >/dev/null
+while redis-cli -p "$LISTEN_PORT" -a "$(cat "$PASSWORD_FILE")" --no-auth-warning INFO persistence | grep -q '^aof_rewrite_in_progress:1'; do sleep 0.05; done
+exit $status
+`,
+      { mode: 0o755 },
+    );
+    const said = pods.startArchivers(1, tools);
+    const rewritten = /archive\.sh: archive failed: the append-only files were rewritten while shipped: shipped again next round/g;
+    await waitFor('both replicas to drop a shipment', async () => ((said().match(rewritten) ?? []).length >= 2 ? true : undefined), 30_000);
+    const replicas = cluster.pods.filter((pod) => existsSync(join(tools, `${pod.name}.json`)));
+    expect(replicas).toHaveLength(2);
+    // The segment each replica's rewrite began (its manifest's base file) shipped, in one shipment.
+    const newSegment = async (pod: RedisPod) => {
+      const manifest = readFileSync(join(pod.dataDir, 'appendonlydir', 'appendonly.aof.manifest'), 'utf8');
+      const base = /^file (\S+\.base\.\S+) seq \d+ type b$/m.exec(manifest)![1];
+      return (await pods.shipments(pod)).filter(({ tags }) => tags.some((tag) => tag.startsWith(`segment:${base}@`)));
+    };
+    await waitFor(
+      'the replicas to ship their new segments',
+      async () => {
+        const shipped = await Promise.all(replicas.map(newSegment));
+        return shipped.every((shipments) => shipments.length > 0) ? true : sleep(250).then(() => undefined);
+      },
+      30_000,
+    );
+    await pods.stopArchivers();
+    for (const pod of replicas) {
+      const backup = readFileSync(join(tools, `${pod.name}.json`), 'utf8')
+        .trim()
+        .split('\n');
+      const dropped = JSON.parse(backup.at(-1)!) as { snapshot_id: string };
+      expect((await pods.shipments(pod)).map(({ id }) => id)).not.toContain(dropped.snapshot_id);
+      expect(await newSegment(pod)).toHaveLength(1);
+    }
+  }, 60_000);
 });
 
 describe('a whole-cluster loss', () => {

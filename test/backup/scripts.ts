@@ -46,16 +46,17 @@ export class BackupPods {
    * The tags of every shipment in a pod's point-in-time archive (ARCHIVE_REPOSITORY/<pod>), read with
    * restic (without a lock, as fetch.sh does: its sidecar may be shipping); none if it has no archive.
    */
-  async shipments(pod: RedisPod): Promise<string[][]> {
+  async shipments(pod: RedisPod): Promise<{ id: string; tags: string[] }[]> {
     const listing = await promisify(execFile)('restic', ['--no-lock', 'snapshots', '--json', '--tag', 'aof'], {
       env: { ...process.env, RESTIC_REPOSITORY: join(this.archive, pod.name), RESTIC_PASSWORD_FILE: this.keyFile },
     }).catch(() => undefined);
-    return listing ? (JSON.parse(listing.stdout) as { tags: string[] }[]).map((shipment) => shipment.tags) : [];
+    return listing ? (JSON.parse(listing.stdout) as { id: string; tags: string[] }[]).map(({ id, tags }) => ({ id, tags })) : [];
   }
 
   /** The second the newest shipment of any pod's archive was taken (what was written before it is in it), 0 if none. */
   async newestShipment(): Promise<number> {
-    const tags = (await Promise.all(this.cluster.pods.map((pod) => this.shipments(pod)))).flat(2);
+    const shipments = (await Promise.all(this.cluster.pods.map((pod) => this.shipments(pod)))).flat();
+    const tags = shipments.flatMap((shipment) => shipment.tags);
     return Math.max(0, ...tags.filter((tag) => tag.startsWith('shipped:')).map((tag) => Number(tag.slice('shipped:'.length))));
   }
 
@@ -91,8 +92,9 @@ export class BackupPods {
    * The aof-archive sidecar of every Redis pod (StatefulSet redis), running until stopArchivers,
    * shipping every `interval` seconds. Returns what they print. Each runs as its container's first
    * process does, PID 1 of a PID namespace of its own: one that ignores the signals it has no trap for.
+   * `tools`: a folder searched before PATH (a stand-in for a command the sidecar runs).
    */
-  startArchivers(interval: number): () => string {
+  startArchivers(interval: number, tools?: string): () => string {
     const statefulSet = get(this.objects, 'StatefulSet', 'redis');
     const container = containers(podTemplate(statefulSet).spec).find((c) => c.name === 'aof-archive');
     const runs = this.cluster.pods.map((pod) => {
@@ -104,7 +106,7 @@ export class BackupPods {
       const run = runCommand(
         ['unshare', '--pid', '--fork', ...command],
         substitute(localEnv, {
-          PATH: process.env.PATH!,
+          PATH: tools ? `${tools}:${process.env.PATH}` : process.env.PATH!,
           LISTEN_PORT: String(pod.port),
           DATA_DIR: pod.dataDir,
           ARCHIVE_REPOSITORY: this.archive,
