@@ -292,7 +292,7 @@ async function redisWork(redis: RedisPair): Promise<void> {
         const cpuBefore = { primary: await redisCpuUs(redis.primary), replica: await redisCpuUs(redis.replica) };
         for (let i = 0; i < requests; i++) await run(i);
         const roundTrips = (proxies.primary.roundTrips + proxies.replica.roundTrips - before) / requests;
-        // Each node's CPU for the requests (and for the harness' own INFO calls: two per node, a few µs).
+        // Each node's CPU for the requests, plus its idle work meanwhile and the harness' two INFO calls (a new connection each): a few µs per request.
         const cpu = {
           primary: ((await redisCpuUs(redis.primary)) - cpuBefore.primary) / requests,
           replica: ((await redisCpuUs(redis.replica)) - cpuBefore.replica) / requests,
@@ -337,7 +337,9 @@ async function redisWork(redis: RedisPair): Promise<void> {
       '`replconf` acknowledgements a `wait` asks for. Round trips are counted on the wire by a proxy between the server and each node. ' +
       "Redis CPU per request is each node's `used_cpu_user` + `used_cpu_sys` delta (creates carry the throughput run's text).\n",
   );
-  out(table(['endpoint', 'server', 'calls on the primary', 'calls on the replica', 'round trips', 'Redis CPU µs, primary / replica'], rows));
+  out(
+    table(['endpoint', 'server', 'calls on the primary', 'calls on the replica', 'round trips', 'Redis CPU µs, primary / replica'], rows),
+  );
 }
 
 async function scaling(): Promise<void> {

@@ -73,6 +73,27 @@ describe('ReplicatedRedis read routing', () => {
     }
   });
 
+  it('waits for a reconnecting writer rather than ask a reader whose command just timed out', async () => {
+    const reader = fakeClient('ready', async () => Promise.reject(new Error('Command timed out')));
+    const writer = fakeClient('ready', async () => 'from writer');
+    const redis = new ReplicatedRedis(writer, reader, inSync, acks);
+    expect(await lookup(redis)).toBe('from writer');
+    (writer as { status: string }).status = 'reconnecting';
+    setTimeout(() => ((writer as { status: string }).status = 'ready'), 200);
+    expect(await lookup(redis)).toBe('from writer');
+    expect(reader.hget).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads from a reader again once it has a new connection', async () => {
+    const reader = fakeClient('ready', async () => Promise.reject(new Error('Command timed out')));
+    const writer = fakeClient('ready', async () => 'from writer');
+    const redis = new ReplicatedRedis(writer, reader, inSync, acks);
+    expect(await lookup(redis)).toBe('from writer');
+    (reader as { stream: object }).stream = { writable: true };
+    reader.hget.mockImplementation(async () => 'from reader');
+    expect(await lookup(redis)).toBe('from reader');
+  });
+
   it("passes the reader's error on when the writer stays down too", async () => {
     const reader = fakeClient('ready', async () => Promise.reject(new Error('Command timed out')));
     const writer = fakeClient('reconnecting', async () => 'never');

@@ -27,8 +27,11 @@ export interface WriteOptions<T> {
  */
 @Injectable()
 export class ReplicatedRedis {
-  /** When a client's command last timed out: a hung Redis, still 'ready' until its socket times out. */
-  private readonly timedOut = new Map<Redis, number>();
+  /**
+   * A client's connection on which a command timed out, and when: a hung Redis, still 'ready' until
+   * its socket times out. A new connection (the client reconnected) or an answer clears it.
+   */
+  private readonly timedOut = new Map<Redis, { stream: unknown; at: number }>();
 
   constructor(
     @Inject(REDIS_WRITER) private readonly writer: Redis,
@@ -63,10 +66,11 @@ export class ReplicatedRedis {
    * Reads go to the replicas; to the primary when they are unreachable, or cut off from the primary
    * (old data) while the primary is up. A read that fails is tried again, on the other client if it
    * is connected, and a read finding neither connected waits for one: through a failover (clients
-   * reconnecting to the new primary or another replica) reads keep working. A client whose command
-   * timed out is asked first by no read until its socket timeout has passed (a hung Redis, such as a
-   * primary a failover left behind, would cost each read the command timeout). No new attempt
-   * starts later than REDIS_TIMING.readWaitMs after the read began.
+   * reconnecting to the new primary or another replica) reads keep working. A replica whose command
+   * timed out on its current connection (a hung Redis, such as a primary a failover left behind and
+   * the Sentinels still list) is not read first until it answers, reconnects or its socket timeout
+   * has passed: each read would cost the command timeout. No new attempt starts later than
+   * REDIS_TIMING.readWaitMs after the read began.
    */
   async read<T, C extends Redis = Redis>(command: (client: C) => Promise<T>): Promise<T> {
     const deadline = Date.now() + REDIS_TIMING.readWaitMs;
@@ -74,9 +78,13 @@ export class ReplicatedRedis {
     for (;;) {
       if (!client) throw new Error('neither the reader nor the writer is connected');
       try {
-        return await command(client as C);
+        const result = await command(client as C);
+        this.timedOut.delete(client);
+        return result;
       } catch (error) {
-        if ((error as Error).message === 'Command timed out') this.timedOut.set(client, Date.now());
+        if (error instanceof Error && error.message === 'Command timed out') {
+          this.timedOut.set(client, { stream: client.stream, at: Date.now() });
+        }
         // Let the event loop run before the next attempt: a client can fail a command at once, without
         // the network, and retrying in promise callbacks alone would never let it handle its own close
         // (it stays 'ready') and would stall every other request of this process until the deadline.
@@ -97,27 +105,33 @@ export class ReplicatedRedis {
   readYourWrites<T, C extends Redis = Redis>(command: (client: C) => Promise<T>, missing: (result: T) => boolean): Promise<T> {
     return this.read<T, C>(async (client) => {
       const found = await command(client);
-      if (!missing(found) || client === this.writer || !this.answering(this.writer)) return found;
+      if (!missing(found) || client === this.writer || !connected(this.writer)) return found;
       return command(this.writer as C).catch(() => found);
     });
   }
 
+  /** The reader if it answers and is in sync (or the writer is down); else the writer. Never a stale replica over the primary. */
   private readClient(): Redis | undefined {
-    const writerUp = this.answering(this.writer);
+    const writerUp = connected(this.writer);
     if (this.answering(this.reader) && (this.replication.readerInSync || !writerUp)) return this.reader;
     return writerUp ? this.writer : undefined;
   }
 
-  /** Connected, and no command of it timed out within the socket timeout. */
+  /** Connected, and no command timed out on this connection within the socket timeout without an answer since. */
   private answering(client: Redis): boolean {
-    const sinceTimeout = Date.now() - (this.timedOut.get(client) ?? -Infinity);
-    return connected(client) && sinceTimeout >= REDIS_TIMING.socketTimeoutMs;
+    const timedOut = this.timedOut.get(client);
+    const hung = timedOut?.stream === client.stream && Date.now() - timedOut.at < REDIS_TIMING.socketTimeoutMs;
+    return connected(client) && !hung;
   }
 
-  /** The first of `clients` that is connected, waiting for one until `deadline` (then none). */
+  /**
+   * The first of `clients` that answers, waiting for one until `deadline` (then none). One that is
+   * connected but hung is taken only when no attempt could otherwise end before the deadline.
+   */
   private async whenConnected(clients: Redis[], deadline: number): Promise<Redis | undefined> {
     while (Date.now() < deadline) {
-      const ready = clients.find(connected);
+      const lastChance = deadline - Date.now() <= REDIS_TIMING.commandTimeoutMs;
+      const ready = clients.find((client) => this.answering(client)) ?? (lastChance ? clients.find(connected) : undefined);
       if (ready) return ready;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }

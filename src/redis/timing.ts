@@ -3,9 +3,9 @@
  *
  * - commandTimeoutMs: longest one command may take; a dead or hung Redis turns into a fast 503,
  *   never a hanging request.
- * - socketTimeoutMs: a connection that gets no answer for this long is dropped (a hung Redis) and
- *   made anew through the Sentinels. Above commandTimeoutMs, so one slow answer does not trip it.
- *   Until then, reads skip a client whose command timed out.
+ * - socketTimeoutMs: in Sentinel mode, a connection that gets no answer for this long is dropped (a
+ *   hung Redis) and made anew through the Sentinels; above commandTimeoutMs, so one slow answer
+ *   does not trip it. For as long, reads do not go first to a replica whose command timed out.
  * - readWaitMs: how long after its start a read may still start an attempt. Through a Sentinel
  *   failover both clients reconnect (the promoted replica drops its clients, the writer follows
  *   +switch-master, sometimes twice as the Sentinels learn it a second apart): measured up to ~1 s.

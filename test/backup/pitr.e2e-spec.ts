@@ -43,6 +43,9 @@ afterAll(async () => {
   removeScratch();
 });
 
+/** When each entry's create was sent: it was applied, and its second stamped, no earlier. */
+const sentAt = new Map<string, number>();
+
 /** Creates `count` entries, 20 at a time: id → when its 201 came. */
 async function create(count: number, pause = 0): Promise<Map<string, number>> {
   const acked = new Map<string, number>();
@@ -50,9 +53,11 @@ async function create(count: number, pause = 0): Promise<Map<string, number>> {
   const writer = async () => {
     while (next < count) {
       next++;
+      const sent = Date.now();
       const reply = await call(api.url, 'POST', '/api/entries', { text: `entry ${next} ✓` });
       expect(reply.status).toBe(201);
       acked.set(reply.body.id, Date.now());
+      sentAt.set(reply.body.id, sent);
       await sleep(pause);
     }
   };
@@ -84,7 +89,7 @@ async function shipped(second = secondOf(Date.now())): Promise<number> {
     `a shipment taken after ${second}`,
     async () => {
       const newest = await pods.newestShipment();
-      return newest > second ? newest : sleep(250).then(() => undefined);
+      return newest > second ? newest : sleep(1000).then(() => undefined); // each restic start costs CPU the sidecars need
     },
     40_000,
   );
@@ -163,8 +168,9 @@ describe('the journal as it was at a chosen second', () => {
     expect(survivors.filter((id) => !ids.has(id))).toEqual([]);
     expect(deleted.filter((id) => ids.has(id))).toEqual([]);
     expect(ackedBy.filter((id) => !ids.has(id))).toEqual([]);
-    // A write acknowledged after that second was applied (and so stamped) at the earliest when it was sent: ≥ 30 ms before its ack.
-    const laterIds = [...after].filter(([, at]) => at - 30 >= by + 100).map(([id]) => id);
+    // Sent after that second: applied, and stamped, after it.
+    const laterIds = [...after.keys()].filter((id) => sentAt.get(id)! >= by);
+    expect(laterIds.length).toBeGreaterThan(0);
     expect(laterIds.filter((id) => ids.has(id))).toEqual([]);
     expect(ids.size).toBeLessThan(700 + after.size);
   }, 30_000);
@@ -200,7 +206,7 @@ describe('the journal as it was at a chosen second', () => {
 });
 
 describe('an append-only rewrite while a replica ships', () => {
-  it('drops the shipment the files were rewritten under (it may lack a file), and the next round ships the new segment', async () => {
+  it('drops a shipment the files were rewritten under, and the next round ships the new segment', async () => {
     // restic as the sidecars find it: the first backup of each pod is followed by an append-only
     // rewrite of that pod's Redis, done before the sidecar looks at the manifest again. What that
     // backup made is kept aside.
@@ -234,7 +240,7 @@ exit $status
       'the replicas to ship their new segments',
       async () => {
         const shipped = await Promise.all(replicas.map(newSegment));
-        return shipped.every((shipments) => shipments.length > 0) ? true : sleep(250).then(() => undefined);
+        return shipped.every((shipments) => shipments.length > 0) ? true : sleep(1000).then(() => undefined);
       },
       30_000,
     );
@@ -247,6 +253,16 @@ exit $status
       expect((await pods.shipments(pod)).map(({ id }) => id)).not.toContain(dropped.snapshot_id);
       expect(await newSegment(pod)).toHaveLength(1);
     }
+  }, 60_000);
+});
+
+describe('the sidecar as its pod goes', () => {
+  it('stops on SIGTERM between rounds at once, not after its interval', async () => {
+    const said = pods.startArchivers(300);
+    await waitFor('both replicas to ship', async () => ((said().match(/archiving/g) ?? []).length >= 2 ? true : undefined), 30_000);
+    const stopping = Date.now();
+    await pods.stopArchivers(10_000); // rejects if a sidecar needed the SIGKILL
+    expect(Date.now() - stopping).toBeLessThan(10_000);
   }, 60_000);
 });
 
@@ -288,6 +304,8 @@ describe('a whole-cluster loss', () => {
     // Prod ships every 30 s, and a round takes seconds: the contract's 60 s. Here: every second.
     const restored = Math.max(...[...acked].filter(([id]) => ids.has(id)).map(([, at]) => at));
     console.log(`recovery point: the newest restored write was acknowledged ${lostAt - restored} ms before the loss (shipping every 1 s)`);
+    // What is lost: at most the interval and a round (seconds on a busy machine), never more.
+    expect(lostAt - cut * 1000).toBeLessThan(10_000);
   }, 90_000);
 
   it('the archive check fails, with one line, once no pod has shipped for ARCHIVE_MAX_AGE', async () => {

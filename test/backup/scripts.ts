@@ -49,7 +49,10 @@ export class BackupPods {
   async shipments(pod: RedisPod): Promise<{ id: string; tags: string[] }[]> {
     const listing = await promisify(execFile)('restic', ['--no-lock', 'snapshots', '--json', '--tag', 'aof'], {
       env: { ...process.env, RESTIC_REPOSITORY: join(this.archive, pod.name), RESTIC_PASSWORD_FILE: this.keyFile },
-    }).catch(() => undefined);
+    }).catch((error: { stderr?: string }) => {
+      if (/Is there a repository at the following location/.test(error.stderr ?? '')) return undefined; // never shipped
+      throw error;
+    });
     return listing ? (JSON.parse(listing.stdout) as { id: string; tags: string[] }[]).map(({ id, tags }) => ({ id, tags })) : [];
   }
 
@@ -119,18 +122,27 @@ export class BackupPods {
     return () => runs.map((run) => run.output()).join('');
   }
 
-  /** Stops the sidecars as the kubelet does: SIGTERM to each container's first process, then waits for it to exit. */
-  async stopArchivers(): Promise<void> {
-    await Promise.all(
+  /**
+   * Stops the sidecars as the kubelet does: SIGTERM to each container's first process, and SIGKILL
+   * (the whole PID namespace with it) after the grace period. Rejects if one needed the SIGKILL.
+   */
+  async stopArchivers(graceMs = 20_000): Promise<void> {
+    const killed = await Promise.all(
       this.archivers.splice(0).map(async (unshare) => {
-        if (unshare.exitCode !== null || unshare.signalCode !== null) return;
+        if (unshare.exitCode !== null || unshare.signalCode !== null) return false;
         const exited = new Promise((resolve) => unshare.once('exit', resolve));
         const first = Number(spawnSync('pgrep', ['--parent', String(unshare.pid)], { encoding: 'utf8' }).stdout.trim());
         if (!(first > 1)) throw new Error(`no sidecar process under unshare ${unshare.pid}`);
         process.kill(first, 'SIGTERM');
-        await exited;
+        const late = await Promise.race([exited.then(() => false), new Promise((resolve) => setTimeout(resolve, graceMs, true))]);
+        if (late) {
+          process.kill(first, 'SIGKILL');
+          await exited;
+        }
+        return late;
       }),
     );
+    if (killed.includes(true)) throw new Error(`a sidecar did not stop within ${graceMs} ms of its SIGTERM`);
   }
 
   /** "COUNT SHA256" of a Redis pod's entries, by common.sh's journal_digest (what restore.sh checks in each pod). */

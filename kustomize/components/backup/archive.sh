@@ -13,6 +13,18 @@
 # credentials).
 set -u
 script=archive.sh
+# The container's first process ignores a signal it has no trap for: without this, every Redis pod
+# would wait out its grace period when it goes. The round under way finishes (its shipment and
+# retention stand), the pause between rounds does not.
+trap 'stopping=yes; [ -z "${pause:-}" ] || kill "$pause" 2>/dev/null' TERM INT
+rest() {
+  sleep "$1" &
+  pause=$!
+  # A signal that came just before the pause began finds it here.
+  [ -z "${stopping:-}" ] || kill "$pause" 2>/dev/null
+  wait "$pause"
+  pause=""
+}
 . "$(dirname "$0")/common.sh"
 self=127.0.0.1:$LISTEN_PORT
 aof=$DATA_DIR/appendonlydir
@@ -80,17 +92,6 @@ ship() {
     pruned=$shipped
   fi
   why=""
-}
-
-# The container's first process ignores a signal it has no trap for: without this, every Redis pod
-# would wait out its grace period when it goes. The round under way finishes (its shipment and
-# retention stand), the pause between rounds does not.
-trap 'stopping=yes; [ -z "${pause:-}" ] || kill "$pause" 2>/dev/null' TERM INT
-rest() {
-  sleep "$1" &
-  pause=$!
-  wait "$pause"
-  pause=""
 }
 
 while [ -z "$ARCHIVE_REPOSITORY" ] && [ -z "${stopping:-}" ]; do
