@@ -84,6 +84,14 @@ describe('ReplicatedRedis read routing', () => {
     expect(reader.hget).toHaveBeenCalledTimes(1);
   });
 
+  it('after a command timeout on the reader, the same read waits for the reconnecting writer instead of asking the reader again', async () => {
+    const reader = fakeClient('ready', () => new Promise((_, reject) => setTimeout(() => reject(new Error('Command timed out')), 800)));
+    const writer = fakeClient('reconnecting', async () => 'from writer');
+    setTimeout(() => ((writer as { status: string }).status = 'ready'), 1000);
+    expect(await lookup(new ReplicatedRedis(writer, reader, inSync, acks))).toBe('from writer');
+    expect(reader.hget).toHaveBeenCalledTimes(1);
+  });
+
   it('reads from a reader again once it has a new connection', async () => {
     const reader = fakeClient('ready', async () => Promise.reject(new Error('Command timed out')));
     const writer = fakeClient('ready', async () => 'from writer');

@@ -82,15 +82,15 @@ export class ReplicatedRedis {
         this.timedOut.delete(client);
         return result;
       } catch (error) {
-        if (error instanceof Error && error.message === 'Command timed out') {
-          this.timedOut.set(client, { stream: client.stream, at: Date.now() });
-        }
+        const timedOut = error instanceof Error && error.message === 'Command timed out';
+        if (timedOut) this.timedOut.set(client, { stream: client.stream, at: Date.now() });
         // Let the event loop run before the next attempt: a client can fail a command at once, without
         // the network, and retrying in promise callbacks alone would never let it handle its own close
         // (it stays 'ready') and would stall every other request of this process until the deadline.
         await new Promise((resolve) => setImmediate(resolve));
         const other = client === this.reader ? this.writer : this.reader;
-        client = await this.whenConnected([other, client], deadline);
+        // One that just timed out is most likely hung: this read waits for the other instead.
+        client = await this.whenConnected(timedOut ? [other] : [other, client], deadline);
         if (!client) throw error;
       }
     }
