@@ -253,7 +253,7 @@ exit $status
       expect((await pods.shipments(pod)).map(({ id }) => id)).not.toContain(dropped.snapshot_id);
       expect(await newSegment(pod)).toHaveLength(1);
     }
-  }, 60_000);
+  }, 90_000); // its two waits (30 s each) fail with their own message first
 });
 
 describe('the sidecar as its pod goes', () => {

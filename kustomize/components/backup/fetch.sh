@@ -23,7 +23,6 @@ utc() {
   date -u -d "@$1" '+%Y-%m-%dT%H:%M:%SZ'
 }
 
-
 case $SNAPSHOT in at:*)
   archived_segments >segments.raw
   sort -k4,4n -k5,5n segments.raw >segments.txt

@@ -1,0 +1,132 @@
+// What a search posting costs in Redis, per index structure (docs/adr/0009): `node
+// bench/index-structures.mjs [creates]`. Starts its own primary and replica (AOF everysec, as
+// deployed), runs a create script shaped like the store's with each index body in turn (20 in
+// flight, the throughput benchmark's text: 14 distinct words), and prints each node's CPU per create.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+const CREATES = Number(process.argv[2] ?? 60_000);
+const WORDS = 'a benchmark entry about as long line people write in journal today went well';
+const BODY = '"text":"A benchmark entry, about as long as a line people write in a journal: today went well."}';
+
+/** The index bodies compared: the store's own (a sorted set per word, the words list, each entry's words) and alternatives. */
+const INDEXES = {
+  none: `local function index(id, at, words) end`,
+  'sorted set per word (as built)': `local function index(id, at, words)
+  local listed = {}
+  for word in string.gmatch(words, '%S+') do
+    redis.call('ZADD', 'w:' .. word, at, id)
+    listed[#listed + 1] = 0
+    listed[#listed + 1] = word
+  end
+  redis.call('ZADD', 'words', unpack(listed))
+  redis.call('HSET', 'entry-words', id, words)
+end`,
+  'sorted set per word, no words list or entry words': `local function index(id, at, words)
+  for word in string.gmatch(words, '%S+') do redis.call('ZADD', 'w:' .. word, at, id) end
+end`,
+  'one sorted set for every posting': `local function index(id, at, words)
+  local m = {}
+  for word in string.gmatch(words, '%S+') do m[#m + 1] = 0; m[#m + 1] = word .. ':' .. id end
+  redis.call('ZADD', 'postings', unpack(m))
+  redis.call('HSET', 'entry-words', id, words)
+end`,
+  'set per word (no order)': `local function index(id, at, words)
+  for word in string.gmatch(words, '%S+') do redis.call('SADD', 'w:' .. word, id) end
+  redis.call('HSET', 'entry-words', id, words)
+end`,
+  'list per word (no removal)': `local function index(id, at, words)
+  for word in string.gmatch(words, '%S+') do redis.call('RPUSH', 'w:' .. word, id) end
+  redis.call('HSET', 'entry-words', id, words)
+end`,
+};
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const cpuUs = async (client) => {
+  const info = await client.info('cpu');
+  const seconds = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)[1]);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
+};
+
+async function measure(name, indexLua) {
+  const dir = mkdtempSync(join(tmpdir(), 'journal-index-bench-'));
+  const [primaryPort, replicaPort] = [await freePort(), await freePort()];
+  const redis = (port, extra) =>
+    spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--save',
+        '',
+        '--dir',
+        mkdtempSync(join(dir, 'n')),
+        ...extra,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
+  const processes = [redis(primaryPort, []), redis(replicaPort, ['--replicaof', '127.0.0.1', String(primaryPort)])];
+  await sleep(500);
+  const primary = new Redis(primaryPort);
+  const replica = new Redis(replicaPort);
+  try {
+    primary.defineCommand('create', {
+      numberOfKeys: 2,
+      lua: `${indexLua}
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'id-taken' end
+redis.call('HSET', KEYS[1], ARGV[1], '{"id":"' .. ARGV[1] .. '",' .. ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('ZADD', 'public', ARGV[2], ARGV[1])
+index(ARGV[1], ARGV[2], ARGV[4])
+return 'created'`,
+    });
+    let made = 0;
+    const run = async (count) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          while (next++ < count) await primary.create('entry', 'timeline', String(1e12 + ++made), String(Date.now()), BODY, WORDS);
+        }),
+      );
+      await primary.wait(1, 20_000);
+    };
+    await run(CREATES / 3); // warm-up: sets grown, script loaded
+    const before = [await cpuUs(primary), await cpuUs(replica)];
+    const started = Date.now();
+    await run(CREATES);
+    const seconds = (Date.now() - started) / 1000;
+    const after = [await cpuUs(primary), await cpuUs(replica)];
+    const perCreate = (i) => ((after[i] - before[i]) / CREATES).toFixed(0);
+    console.log(`| ${name} | ${(CREATES / seconds).toFixed(0)} | ${perCreate(0)} | ${perCreate(1)} |`);
+  } finally {
+    primary.disconnect();
+    replica.disconnect();
+    for (const child of processes) child.kill();
+    await sleep(200);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(
+  `${CREATES} creates, 20 in flight\n\n| index kept by the create script | creates/s | primary µs / create | replica µs / create |\n|---|---|---|---|`,
+);
+for (const [name, lua] of Object.entries(INDEXES)) await measure(name, lua);
