@@ -1,20 +1,16 @@
-// What a search posting costs in Redis, per index structure (docs/adr/0009): `node
-// bench/index-structures.mjs [creates]`. Starts its own primary and replica (AOF everysec, as
-// deployed), runs a create script shaped like the store's with each index body in turn (20 in
+// What a search posting costs in Redis, per index structure (docs/adr/0009): `npm run
+// bench:index -- [creates]`. Starts its own primary and replica (startRedisPair: password, AOF
+// everysec, as deployed), runs a create script shaped like the store's with each index body in turn (20 in
 // flight, the throughput benchmark's text: 14 distinct words), and prints each node's CPU per create.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { startRedisPair } from '../test/support/redis.js';
 
 const CREATES = Number(process.argv[2] ?? 60_000);
 const WORDS = 'a benchmark entry about as long line people write in journal today went well';
 const BODY = '"text":"A benchmark entry, about as long as a line people write in a journal: today went well."}';
 
 /** The index bodies compared: the store's own (a sorted set per word, the words list, each entry's words) and alternatives. */
-const INDEXES = {
+const INDEXES: Record<string, string> = {
   none: `local function index(id, at, words) end`,
   'sorted set per word (as built)': `local function index(id, at, words)
   local listed = {}
@@ -45,49 +41,19 @@ end`,
 end`,
 };
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const cpuUs = async (client) => {
+const cpuUs = async (client: Redis) => {
   const info = await client.info('cpu');
-  const seconds = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)[1]);
+  const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
   return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
 };
 
-async function measure(name, indexLua) {
-  const dir = mkdtempSync(join(tmpdir(), 'journal-index-bench-'));
-  const [primaryPort, replicaPort] = [await freePort(), await freePort()];
-  const redis = (port, extra) =>
-    spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'everysec',
-        '--save',
-        '',
-        '--dir',
-        mkdtempSync(join(dir, 'n')),
-        ...extra,
-      ],
-      {
-        stdio: 'ignore',
-      },
-    );
-  const processes = [redis(primaryPort, []), redis(replicaPort, ['--replicaof', '127.0.0.1', String(primaryPort)])];
-  await sleep(500);
-  const primary = new Redis(primaryPort);
-  const replica = new Redis(replicaPort);
+type Scripted = Redis & { create(...args: string[]): Promise<string> };
+
+async function measure(name: string, indexLua: string): Promise<void> {
+  const pair = await startRedisPair();
+  const client = (port: number) => new Redis({ port, password: pair.password });
+  const primary = client(pair.primary.port) as Scripted;
+  const replica = client(pair.replica.port);
   try {
     primary.defineCommand('create', {
       numberOfKeys: 2,
@@ -100,7 +66,7 @@ index(ARGV[1], ARGV[2], ARGV[4])
 return 'created'`,
     });
     let made = 0;
-    const run = async (count) => {
+    const run = async (count: number) => {
       let next = 0;
       await Promise.all(
         Array.from({ length: 20 }, async () => {
@@ -115,14 +81,12 @@ return 'created'`,
     await run(CREATES);
     const seconds = (Date.now() - started) / 1000;
     const after = [await cpuUs(primary), await cpuUs(replica)];
-    const perCreate = (i) => ((after[i] - before[i]) / CREATES).toFixed(0);
+    const perCreate = (i: number) => ((after[i] - before[i]) / CREATES).toFixed(0);
     console.log(`| ${name} | ${(CREATES / seconds).toFixed(0)} | ${perCreate(0)} | ${perCreate(1)} |`);
   } finally {
     primary.disconnect();
     replica.disconnect();
-    for (const child of processes) child.kill();
-    await sleep(200);
-    rmSync(dir, { recursive: true, force: true });
+    await pair.stop();
   }
 }
 
