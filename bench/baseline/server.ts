@@ -6,7 +6,8 @@ import type { RedisConfig } from '../../src/config/redis.config.js';
 import { MAX_BODY_BYTES } from '../../src/journal/entry.contract.js';
 import { newEntrySchema, pageSchema } from '../../src/journal/entry.js';
 import { JournalService } from '../../src/journal/journal.service.js';
-import { JOURNAL_SCRIPTS, JournalStore } from '../../src/journal/journal.store.js';
+import { JOURNAL_SCRIPTS, JournalStore, type Scripted } from '../../src/journal/journal.store.js';
+import { SearchIndexer } from '../../src/journal/search-indexer.js';
 import { defineScripts } from '../../src/redis/redis-client.factory.js';
 import { ProblemException } from '../../src/problem/problem.js';
 import { ReplicaAcks } from '../../src/redis/replica-acks.js';
@@ -44,6 +45,8 @@ export function createBaseline({ writer, reader, config, redisConfig }: Baseline
     redisConfig as RedisConfig,
   );
   const journal = new JournalService(new JournalStore(new ReplicatedRedis(writer, reader, replication, acks)), config);
+  // The same Redis work as the API: its entries go into the search index in the background too.
+  new SearchIndexer(writer as Scripted).onApplicationBootstrap();
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';

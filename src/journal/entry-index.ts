@@ -13,8 +13,9 @@ const SWEEP_MS = 10_000;
 
 /**
  * Indexes entries (ARGV: id, SHA-1 of the JSON read, visibility set, words; repeated) that are
- * still that version and still unindexed, each at its timeline time, in one atomic step. Returns
- * how many it indexed.
+ * still that version and still unindexed: each into its visibility set at its timeline time, and
+ * its words for search (SearchIndexer takes them from there), in one atomic step. Returns how many
+ * it indexed.
  */
 const INDEX_SCRIPT = `${INDEX_LUA}
 local done = 0
@@ -24,7 +25,7 @@ for i = 1, #ARGV, 4 do
   local at = redis.call('ZSCORE', KEYS[2], id)
   if entry and at and redis.sha1hex(entry) == ARGV[i + 1] and redis.call('HEXISTS', '${ENTRY_WORDS_KEY}', id) == 0 then
     redis.call('ZADD', ARGV[i + 2], at, id)
-    index(id, at, ARGV[i + 3])
+    index(id, ARGV[i + 3])
     done = done + 1
   end
 end

@@ -6,10 +6,11 @@ import { JOURNAL_SCRIPTS, JournalStore } from './journal.store.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { EntryIndex } from './entry-index.js';
 import { LegacyEntries } from './legacy-entries.js';
+import { SearchIndexer } from './search-indexer.js';
 
 @Module({
   imports: [AuthModule, RedisModule.forFeature(JOURNAL_SCRIPTS)],
   controllers: [JournalController],
-  providers: [JournalService, JournalStore, LegacyEntries, EntryIndex],
+  providers: [JournalService, JournalStore, LegacyEntries, EntryIndex, SearchIndexer],
 })
 export class JournalModule {}

@@ -13,9 +13,10 @@ import { indexedWords } from './words.js';
  * - `journal:timeline`: a sorted set of every entry, score = createdAt in ms, member = the id: newest first is ZRANGE ... REV.
  * - `journal:public`: the same for public entries only; `journal:private:{author}`: an author's private entries
  *   (`journal:private:` for private entries without an author). Each entry is in exactly one of these.
- * - The search index (docs/adr/0012-search.md): `journal:word:{word}` a sorted set per word like the
- *   timeline; `journal:words` every indexed word (score 0, for prefixes by ZRANGEBYLEX);
- *   `journal:entry-words`: a hash, id = the entry's words as indexed (what to take out again).
+ * - The search index (docs/adr/0012-search.md): `journal:word:{word}` a set of the entries holding the word; `journal:words` every indexed word (score 0, for prefixes by ZRANGEBYLEX);
+ *   `journal:entry-words`: a hash, id = the entry's words (what to index, and take out again);
+ *   `journal:unindexed`: a set of the entries whose words are not in the word sets yet
+ *   (SearchIndexer moves them in batches; search reads them too).
  * - `journal:idempotency:{author}:{key}` and `journal:idempotency-in-flight:{author}:{key}`: see idempotency.ts.
  * Ids are made by the API (newEntryId), never by a counter in Redis: a primary that lost writes in a
  * failover cannot hand a lost entry's id out again.
@@ -27,6 +28,7 @@ const PRIVATE_PREFIX = 'journal:private:';
 export const ENTRY_WORDS_KEY = 'journal:entry-words';
 export const WORDS_KEY = 'journal:words';
 export const WORD_PREFIX = 'journal:word:';
+export const UNINDEXED_KEY = 'journal:unindexed';
 
 /** The sorted set that lists an entry besides the timeline: who may see it. */
 export function visibilityKey(entry: Owned): string {
@@ -37,37 +39,66 @@ export function visibilityKey(entry: Owned): string {
 export type Audience = { all: true } | { all: false; author?: string };
 
 /**
- * Lua shared by the write scripts: an entry's words go in and out of the search index in the same
- * atomic step as the entry. Keys are built in the script (one Redis, no Cluster slots to respect).
+ * Lua shared by the write scripts. A write records the entry's words and queues the entry for the
+ * search index in the same atomic step as the entry; the word sets are filled later, in batches
+ * (INDEX_BATCH_SCRIPT, docs/adr/0012-search.md): one call per word would make every write's script
+ * several times longer, on the primary and again on each replica, and acknowledgements wait for
+ * both. Keys are built in the script (one Redis, no Cluster slots to respect).
  */
 export const INDEX_LUA = `
 local function unindex(id)
-  local words = redis.call('HGET', '${ENTRY_WORDS_KEY}', id)
-  if not words then return end
-  for word in string.gmatch(words, '%S+') do
-    local key = '${WORD_PREFIX}' .. word
-    redis.call('ZREM', key, id)
-    if redis.call('EXISTS', key) == 0 then redis.call('ZREM', '${WORDS_KEY}', word) end
+  -- Still queued: its words are in no word set yet.
+  if redis.call('SREM', '${UNINDEXED_KEY}', id) == 0 then
+    local words = redis.call('HGET', '${ENTRY_WORDS_KEY}', id)
+    if not words then return end
+    for word in string.gmatch(words, '%S+') do
+      local key = '${WORD_PREFIX}' .. word
+      redis.call('SREM', key, id)
+      if redis.call('EXISTS', key) == 0 then redis.call('ZREM', '${WORDS_KEY}', word) end
+    end
   end
   redis.call('HDEL', '${ENTRY_WORDS_KEY}', id)
 end
-local function index(id, at, words)
-  -- The word list takes the words in one ZADD per 500, not one call per word (Lua's unpack takes
-  -- at most 8000 values, and an entry can hold 5000 words).
-  local listed = {}
-  for word in string.gmatch(words, '%S+') do
-    redis.call('ZADD', '${WORD_PREFIX}' .. word, at, id)
-    listed[#listed + 1] = 0
-    listed[#listed + 1] = word
-    if #listed == 1000 then
-      redis.call('ZADD', '${WORDS_KEY}', unpack(listed))
-      listed = {}
-    end
-  end
-  if #listed > 0 then redis.call('ZADD', '${WORDS_KEY}', unpack(listed)) end
+local function index(id, words)
   redis.call('HSET', '${ENTRY_WORDS_KEY}', id, words)
+  redis.call('SADD', '${UNINDEXED_KEY}', id)
 end
 `;
+
+/**
+ * Moves queued entries into the word sets, at most ARGV[1] postings (at least one
+ * entry) per call so that no call holds Redis long: one SADD per distinct word of the batch, not
+ * one call per posting. Returns how many entries it indexed and how many are still queued.
+ */
+const INDEX_BATCH_SCRIPT = `
+local queued = redis.call('SRANDMEMBER', '${UNINDEXED_KEY}', 100)
+local done, postings, members, words = {}, 0, {}, {}
+for _, id in ipairs(queued) do
+  if postings >= tonumber(ARGV[1]) then break end
+  done[#done + 1] = id
+  -- None when an API pod of the version before deleted it (its delete leaves the queue as it was).
+  for word in string.gmatch(redis.call('HGET', '${ENTRY_WORDS_KEY}', id) or '', '%S+') do
+    if not members[word] then
+      members[word] = {}
+      words[#words + 1] = word
+    end
+    table.insert(members[word], id)
+    postings = postings + 1
+  end
+end
+-- Lua's unpack takes at most 8000 values: 1000 at a time.
+local function add(command, key, values)
+  for from = 1, #values, 1000 do redis.call(command, key, unpack(values, from, math.min(from + 999, #values))) end
+end
+local listed = {}
+for _, word in ipairs(words) do
+  add('SADD', '${WORD_PREFIX}' .. word, members[word])
+  listed[#listed + 1] = 0
+  listed[#listed + 1] = word
+end
+add('ZADD', '${WORDS_KEY}', listed)
+if #done > 0 then redis.call('SREM', '${UNINDEXED_KEY}', unpack(done)) end
+return { #done, redis.call('SCARD', '${UNINDEXED_KEY}') }`;
 
 /**
  * Stores the entry under its id (ARGV[1]) at its time (ARGV[2], ms): entry, timeline, its
@@ -99,7 +130,7 @@ local entry = '{"id":"' .. ARGV[1] .. '",' .. ARGV[3]
 redis.call('HSET', KEYS[1], ARGV[1], entry)
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZADD', ARGV[4], ARGV[2], ARGV[1])
-index(ARGV[1], ARGV[2], ARGV[5])
+index(ARGV[1], ARGV[5])
 if KEYS[3] then
   redis.call('SET', KEYS[3], ARGV[6] .. entry, 'EX', ARGV[7])
   redis.call('SET', KEYS[4], '1', 'PX', ARGV[8])
@@ -109,8 +140,8 @@ return {'created', entry}`;
 /**
  * Replaces the entry (ARGV[1]) by ARGV[3] only if it is still the version whose SHA-1 is ARGV[2]
  * (the one the API checked the caller's rights and If-Match against): 'gone', 'changed' or
- * 'updated'. Moves it from visibility set ARGV[4] to ARGV[5] and re-indexes its words (ARGV[7]) at
- * its unchanged time ARGV[6]. Concurrent edits of one version: exactly one is 'updated'.
+ * 'updated'. Moves it from visibility set ARGV[4] to ARGV[5] at its unchanged time ARGV[6] and
+ * re-indexes its words (ARGV[7]). Concurrent edits of one version: exactly one is 'updated'.
  */
 const UPDATE_SCRIPT = `${INDEX_LUA}
 local entry = redis.call('HGET', KEYS[1], ARGV[1])
@@ -122,7 +153,7 @@ if ARGV[4] ~= ARGV[5] then
   redis.call('ZADD', ARGV[5], ARGV[6], ARGV[1])
 end
 unindex(ARGV[1])
-index(ARGV[1], ARGV[6], ARGV[7])
+index(ARGV[1], ARGV[7])
 return 'updated'`;
 
 /**
@@ -189,10 +220,12 @@ export const JOURNAL_SCRIPTS: RedisScripts = {
   mergedPageOfEntries: { numberOfKeys: 3, lua: MERGED_PAGE_SCRIPT, readOnly: true },
   updateEntry: { numberOfKeys: 1, lua: UPDATE_SCRIPT },
   deleteEntry: { numberOfKeys: 2, lua: DELETE_SCRIPT },
+  indexBatch: { numberOfKeys: 0, lua: INDEX_BATCH_SCRIPT },
 };
 
 type CreateReply = ['created' | 'replayed', string] | ['key-reused' | 'key-in-flight' | 'id-taken'];
-type Scripted = Redis & {
+export type Scripted = Redis & {
+  indexBatch(maxPostings: number): Promise<[number, number]>;
   createEntry(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<CreateReply>;
   pageOfEntries(entryKey: string, setKey: string, start: number, stop: number): Promise<[number, (string | null)[]]>;
   mergedPageOfEntries(entryKey: string, a: string, b: string, offset: number, size: number): Promise<[number, (string | null)[]]>;
@@ -305,8 +338,9 @@ export class JournalStore {
    * A page of the entries `audience` holds whose words include every one of `words` and one
    * starting with `prefix`, newest first, and how many match (docs/adr/0012-search.md). It walks
    * the smallest of the word sets (or the sets of the words the prefix expands to, when they hold
-   * fewer), in steps of SEARCH_STEP, and checks each candidate's indexed words and visibility: its
-   * cost grows with the candidates, never with the journal, and no step holds Redis long.
+   * fewer) and the entries not yet indexed, in steps of SEARCH_STEP, and checks each candidate's
+   * words and visibility: its cost grows with the candidates, never with the journal, and no step
+   * holds Redis long.
    */
   async search(
     words: string[],
@@ -316,29 +350,31 @@ export class JournalStore {
     limit: number,
   ): Promise<{ total: number; entries: string[] }> {
     return this.redis.read(async (client: Scripted) => {
+      // The queue first: an entry indexed meanwhile is then found in its word set instead of missed.
+      const candidates = await membersOf(client, UNINDEXED_KEY);
       const expansions = await wordsStartingWith(client, prefix);
-      const sizes = await Promise.all([...words, ...expansions].map((word) => client.zcard(WORD_PREFIX + word)));
+      const sizes = await Promise.all([...words, ...expansions].map((word) => client.scard(WORD_PREFIX + word)));
       const wordSizes = sizes.slice(0, words.length);
       const prefixSize = sizes.slice(words.length).reduce((sum, size) => sum + size, 0);
-      if (expansions.length === 0 || wordSizes.some((size) => size === 0)) return { total: 0, entries: [] };
       const smallest = wordSizes.indexOf(Math.min(...wordSizes));
-      const candidates =
-        smallest >= 0 && wordSizes[smallest]! <= prefixSize
-          ? await idsNewestFirst(client, WORD_PREFIX + words[smallest])
-          : await unionNewestFirst(
-              client,
-              expansions.map((word) => WORD_PREFIX + word),
-            );
-      const matches: string[] = [];
-      for (let at = 0; at < candidates.length; at += SEARCH_STEP) {
-        const step = candidates.slice(at, at + SEARCH_STEP);
-        const [indexed, readable] = await Promise.all([client.hmget(ENTRY_WORDS_KEY, ...step), this.readable(client, step, audience)]);
+      const sets =
+        expansions.length === 0 || wordSizes.some((size) => size === 0)
+          ? []
+          : smallest >= 0 && wordSizes[smallest]! <= prefixSize
+            ? [WORD_PREFIX + words[smallest]]
+            : expansions.map((word) => WORD_PREFIX + word);
+      for (const key of sets) await membersOf(client, key, candidates);
+      const ids = [...candidates];
+      const matches: [string, number][] = [];
+      for (let at = 0; at < ids.length; at += SEARCH_STEP) {
+        const step = ids.slice(at, at + SEARCH_STEP);
+        const [indexed, times] = await Promise.all([client.hmget(ENTRY_WORDS_KEY, ...step), this.timesFor(client, step, audience)]);
         step.forEach((id, i) => {
-          if (readable[i] && hasWords(indexed[i] ?? null, words, prefix)) matches.push(id);
+          if (times[i] !== null && hasWords(indexed[i] ?? null, words, prefix)) matches.push([id, Number(times[i])]);
         });
       }
-      const ids = matches.slice(offset, offset + limit);
-      const entries = ids.length === 0 ? [] : await client.hmget(ENTRY_KEY, ...ids);
+      const page = newestFirst(matches).slice(offset, offset + limit);
+      const entries = page.length === 0 ? [] : await client.hmget(ENTRY_KEY, ...page);
       return { total: matches.length, entries: entries.filter((entry) => entry !== null) };
     });
   }
@@ -360,9 +396,9 @@ export class JournalStore {
         ids.push(...(await client.zrange(key, last, last, 'BYSCORE')));
         return { ids, last };
       });
-      const readable =
-        batch.ids.length === 0 ? [] : await this.redis.read((client: Scripted) => this.readable(client, batch.ids, audience));
-      const ids = batch.ids.filter((_, i) => readable[i]);
+      const times =
+        audience.all || batch.ids.length === 0 ? [] : await this.redis.read((client: Scripted) => this.timesFor(client, batch.ids, audience));
+      const ids = audience.all ? batch.ids : batch.ids.filter((_, i) => times[i] !== null);
       if (ids.length > 0) {
         const entries = await this.redis.read((client: Scripted) => client.hmget(ENTRY_KEY, ...ids));
         yield entries.filter((entry) => entry !== null);
@@ -372,14 +408,14 @@ export class JournalStore {
     }
   }
 
-  /** Which of `ids` `audience` may read: all, or those in the public set or in the author's private set. */
-  private async readable(client: Scripted, ids: string[], audience: Audience): Promise<boolean[]> {
-    if (audience.all) return ids.map(() => true);
-    const [publicScores, privateScores] = await Promise.all([
+  /** When each of `ids` was created (ms), where `audience` may read it; else null (not theirs, or gone). */
+  private async timesFor(client: Scripted, ids: string[], audience: Audience): Promise<(string | null)[]> {
+    if (audience.all) return client.zmscore(TIMELINE_KEY, ...ids);
+    const [publicTimes, privateTimes] = await Promise.all([
       client.zmscore(PUBLIC_KEY, ...ids),
       audience.author === undefined ? ids.map(() => null) : client.zmscore(PRIVATE_PREFIX + audience.author, ...ids),
     ]);
-    return ids.map((_, i) => publicScores[i] !== null || privateScores[i] !== null);
+    return ids.map((_, i) => publicTimes[i] ?? privateTimes[i] ?? null);
   }
 
   /**
@@ -456,27 +492,20 @@ async function wordsStartingWith(client: Redis, prefix: string): Promise<string[
   }
 }
 
-/** The members of a sorted set, newest first, in steps (an id that moves between steps is kept once). */
-async function idsNewestFirst(client: Redis, key: string): Promise<string[]> {
-  const ids = new Set<string>();
-  for (let start = 0; ; start += SEARCH_STEP) {
-    const step = await client.zrange(key, String(start), String(start + SEARCH_STEP - 1), 'REV');
-    for (const id of step) ids.add(id);
-    if (step.length < SEARCH_STEP) return [...ids];
-  }
+/** Adds the members of a set to `into`, an SSCAN step at a time (one present throughout is never missed). */
+async function membersOf(client: Redis, key: string, into = new Set<string>()): Promise<Set<string>> {
+  let cursor = '0';
+  do {
+    const [next, members] = await client.sscan(key, cursor, 'COUNT', SEARCH_STEP);
+    cursor = next;
+    for (const member of members) into.add(member);
+  } while (cursor !== '0');
+  return into;
 }
 
-/** The members of several sorted sets, each once, newest first (ZRANGE ... REV's order: score, then id). */
-async function unionNewestFirst(client: Redis, keys: string[]): Promise<string[]> {
-  const scores = new Map<string, number>();
-  for (const key of keys) {
-    for (let start = 0; ; start += SEARCH_STEP) {
-      const step = await client.zrange(key, String(start), String(start + SEARCH_STEP - 1), 'REV', 'WITHSCORES');
-      for (let i = 0; i < step.length; i += 2) scores.set(step[i]!, Number(step[i + 1]));
-      if (step.length < 2 * SEARCH_STEP) break;
-    }
-  }
-  return [...scores].sort(([a, x], [b, y]) => y - x || (a < b ? 1 : a > b ? -1 : 0)).map(([id]) => id);
+/** Ids newest first by their times (ms), ties by id as ZRANGE ... REV orders them. */
+function newestFirst(matches: [string, number][]): string[] {
+  return matches.sort(([a, x], [b, y]) => y - x || (a < b ? 1 : a > b ? -1 : 0)).map(([id]) => id);
 }
 
 /** Whether an entry's indexed words (space-separated; null: not indexed) hold all of `words` and one starting with `prefix`. */

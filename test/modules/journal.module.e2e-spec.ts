@@ -12,7 +12,8 @@ import { journalConfig } from '../../src/config/journal.config.js';
 import { redisConfig } from '../../src/config/redis.config.js';
 import { serverConfig } from '../../src/config/server.config.js';
 import { JournalService } from '../../src/journal/journal.service.js';
-import { JOURNAL_SCRIPTS, JournalStore } from '../../src/journal/journal.store.js';
+import { JOURNAL_SCRIPTS, JournalStore, UNINDEXED_KEY, WORD_PREFIX, WORDS_KEY, type Scripted } from '../../src/journal/journal.store.js';
+import { SearchIndexer } from '../../src/journal/search-indexer.js';
 import { ProblemException } from '../../src/problem/problem.js';
 import { RedisModule } from '../../src/redis/redis.module.js';
 import { REDIS_READER, REDIS_WRITER } from '../../src/redis/redis.tokens.js';
@@ -76,6 +77,26 @@ describe('the journal on a real Redis pair', () => {
   it('has the replica acknowledge each create: the entry is on the replica when create returns', async () => {
     const { entry } = await journal.create('on both');
     expect(await storedEntries.get(redis.replica, entry.id)).toBe(JSON.stringify(entry));
+  });
+
+  it('search finds an entry while it waits for the search index and once it is in it, once; deletes take it out of either', async () => {
+    // Run by hand here (the module has no SearchIndexer), so the test decides when entries move.
+    const indexer = new SearchIndexer(app.get<Scripted>(REDIS_WRITER));
+    const search = async (q: string) => JSON.parse(await journal.page(1, undefined, q)) as { entries: { id: string }[]; total: number };
+    const older = (await journal.create('a walrus on the quay')).entry;
+    expect(await redis.primary.command('SISMEMBER', UNINDEXED_KEY, older.id)).toBe(1);
+    expect(await search('walrus')).toMatchObject({ total: 1, entries: [older] });
+    expect(await indexer.indexQueued()).toBeGreaterThanOrEqual(1);
+    expect(await redis.primary.command('SCARD', UNINDEXED_KEY)).toBe(0);
+    expect(await redis.primary.command('SISMEMBER', `${WORD_PREFIX}walrus`, older.id)).toBe(1);
+    const newer = (await journal.create('another Walrus')).entry;
+    for (const q of ['walrus', 'walr', 'WALRUS']) expect(await search(q)).toEqual(expect.objectContaining({ total: 2, entries: [newer, older] }));
+    await journal.delete(older.id, undefined);
+    await journal.delete(newer.id, undefined);
+    expect(await search('walrus')).toMatchObject({ total: 0, entries: [] });
+    expect(await indexer.indexQueued()).toBe(0);
+    expect(await redis.primary.command('EXISTS', `${WORD_PREFIX}walrus`)).toBe(0);
+    expect(await redis.primary.command('ZSCORE', WORDS_KEY, 'walrus')).toBeNull();
   });
 
   it('turns a Redis outage into a 503 problem with Retry-After, and heals by itself', async () => {
