@@ -25,7 +25,7 @@ export async function preloadEntries(redis: RedisPair, count: number, text: (n: 
         const entries: string[] = [];
         const timeline: (string | number)[] = [];
         const indexed: string[] = [];
-        const postings = new Map<string, (string | number)[]>();
+        const postings = new Map<string, string[]>();
         for (let n = start; n < start + ENTRIES_PER_COMMAND && n <= count; n++) {
           const at = FIRST_CREATED_AT + n * 1000;
           const id = newEntryId(at);
@@ -35,14 +35,14 @@ export async function preloadEntries(redis: RedisPair, count: number, text: (n: 
           indexed.push(id, words);
           for (const word of words.split(' ').filter(Boolean)) {
             if (!postings.has(word)) postings.set(word, []);
-            postings.get(word)!.push(at, id);
+            postings.get(word)!.push(id);
           }
         }
         pipeline.hset(ENTRY_KEY, ...entries);
         pipeline.zadd(TIMELINE_KEY, ...timeline);
         pipeline.zadd(PUBLIC_KEY, ...timeline);
         pipeline.hset(ENTRY_WORDS_KEY, ...indexed);
-        for (const [word, members] of postings) pipeline.zadd(WORD_PREFIX + word, ...members);
+        for (const [word, members] of postings) pipeline.sadd(WORD_PREFIX + word, ...members);
         pipeline.zadd(WORDS_KEY, ...[...postings.keys()].flatMap((word) => [0, word]));
       }
       await pipeline.exec();

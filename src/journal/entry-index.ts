@@ -5,6 +5,7 @@ import type { Owned } from './access.js';
 import { digestOf } from './etag.js';
 import { ENTRY_KEY, ENTRY_WORDS_KEY, INDEX_LUA, TIMELINE_KEY, visibilityKey } from './journal.store.js';
 import { LegacyEntries } from './legacy-entries.js';
+import { LegacyWordIndex } from './legacy-word-index.js';
 import { indexedWords } from './words.js';
 
 const BATCH = 500;
@@ -36,8 +37,9 @@ return done`;
  * and every SWEEP_MS, it moves those of the numeric-id model (LegacyEntries), then, when the
  * journal holds more entries than the index (two HLENs when there is nothing to do), walks the
  * entries with HSCAN, BATCH at a time, and puts those stored before the visibility sets and the
- * search index (or by API pods of that version during a rolling update) into both. A primary that
- * is down or read-only is tried again at the next sweep.
+ * search index (or by API pods of that version during a rolling update) into both; last, it queues
+ * the entries of the earlier search index's sorted sets for the current one (LegacyWordIndex). A
+ * primary that is down or read-only is tried again at the next sweep.
  */
 @Injectable()
 export class EntryIndex implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -48,6 +50,7 @@ export class EntryIndex implements OnApplicationBootstrap, OnApplicationShutdown
   constructor(
     @Inject(REDIS_WRITER) private readonly writer: Redis,
     private readonly legacy: LegacyEntries,
+    private readonly legacyWords: LegacyWordIndex,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -88,6 +91,8 @@ export class EntryIndex implements OnApplicationBootstrap, OnApplicationShutdown
       if (moved > 0) this.logger.log(`moved ${moved} entries stored before ULIDs to the current model (their ids stay)`);
       const done = await this.indexAll();
       if (done > 0) this.logger.log(`indexed ${done} entries stored before the search index and private entries`);
+      const drained = await this.legacyWords.drainAll();
+      if (drained > 0) this.logger.log(`queued the entries of ${drained} words of the earlier search index for the current one`);
     })()
       .catch((error: unknown) =>
         this.logger.warn(

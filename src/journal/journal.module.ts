@@ -6,11 +6,12 @@ import { JOURNAL_SCRIPTS, JournalStore } from './journal.store.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { EntryIndex } from './entry-index.js';
 import { LegacyEntries } from './legacy-entries.js';
+import { LegacyWordIndex } from './legacy-word-index.js';
 import { SearchIndexer } from './search-indexer.js';
 
 @Module({
   imports: [AuthModule, RedisModule.forFeature(JOURNAL_SCRIPTS)],
   controllers: [JournalController],
-  providers: [JournalService, JournalStore, LegacyEntries, EntryIndex, SearchIndexer],
+  providers: [JournalService, JournalStore, LegacyEntries, LegacyWordIndex, EntryIndex, SearchIndexer],
 })
 export class JournalModule {}

@@ -13,7 +13,7 @@ import { indexedWords } from './words.js';
  * - `journal:timeline`: a sorted set of every entry, score = createdAt in ms, member = the id: newest first is ZRANGE ... REV.
  * - `journal:public`: the same for public entries only; `journal:private:{author}`: an author's private entries
  *   (`journal:private:` for private entries without an author). Each entry is in exactly one of these.
- * - The search index (docs/adr/0012-search.md): `journal:word:{word}` a set of the entries holding the word; `journal:words` every indexed word (score 0, for prefixes by ZRANGEBYLEX);
+ * - The search index (docs/adr/0012-search.md): `journal:entries-with:{word}` a set of the entries holding the word; `journal:words` every indexed word (score 0, for prefixes by ZRANGEBYLEX);
  *   `journal:entry-words`: a hash, id = the entry's words (what to index, and take out again);
  *   `journal:unindexed`: a set of the entries whose words are not in the word sets yet
  *   (SearchIndexer moves them in batches; search reads them too).
@@ -27,7 +27,7 @@ export const PUBLIC_KEY = 'journal:public';
 const PRIVATE_PREFIX = 'journal:private:';
 export const ENTRY_WORDS_KEY = 'journal:entry-words';
 export const WORDS_KEY = 'journal:words';
-export const WORD_PREFIX = 'journal:word:';
+export const WORD_PREFIX = 'journal:entries-with:';
 export const UNINDEXED_KEY = 'journal:unindexed';
 
 /** The sorted set that lists an entry besides the timeline: who may see it. */

@@ -3,7 +3,8 @@
 // who may read them, kept up to date by creates, edits and deletes, and entries stored before the
 // index found once the background sweep indexed them.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ENTRY_KEY, TIMELINE_KEY, UNINDEXED_KEY, WORDS_KEY } from '../../src/journal/journal.store.js';
+import { ENTRY_KEY, ENTRY_WORDS_KEY, PUBLIC_KEY, TIMELINE_KEY, UNINDEXED_KEY, WORD_PREFIX, WORDS_KEY } from '../../src/journal/journal.store.js';
+import { LEGACY_WORD_PREFIX } from '../../src/journal/legacy-word-index.js';
 import type { ApiProcess } from '../support/api.js';
 import { call, expectProblem } from '../support/http.js';
 import { useJournal } from '../support/journal.js';
@@ -103,12 +104,27 @@ describe('search', () => {
     expectProblem(await call(api.url, 'GET', '/api/entries?q=a&q=b'), 400);
   });
 
-  it('finds entries stored before the index once the background sweep indexed them', async () => {
+  it('finds entries stored before the index, and those of the earlier index, once the background sweep indexed them', async () => {
+    const primary = journal.redis.primary;
     const id = '777000';
     const json = JSON.stringify({ id, text: 'an old entry about a windmill', createdAt: '2025-01-01T00:00:00.000Z' });
-    await journal.redis.primary.command('HSET', ENTRY_KEY, id, json);
-    await journal.redis.primary.command('ZADD', TIMELINE_KEY, Date.parse('2025-01-01T00:00:00.000Z'), id);
+    await primary.command('HSET', ENTRY_KEY, id, json);
+    await primary.command('ZADD', TIMELINE_KEY, Date.parse('2025-01-01T00:00:00.000Z'), id);
+    // As the earlier version's create script left an entry: its words in a sorted set per word.
+    const earlier = { id: '01JEARLIERINDEX00000000000', text: 'a zeppelin over the bay', createdAt: '2025-02-01T00:00:00.000Z' };
+    const at = Date.parse(earlier.createdAt);
+    await primary.command('HSET', ENTRY_KEY, earlier.id, JSON.stringify(earlier));
+    for (const key of [TIMELINE_KEY, PUBLIC_KEY]) await primary.command('ZADD', key, at, earlier.id);
+    await primary.command('HSET', ENTRY_WORDS_KEY, earlier.id, 'a zeppelin over the bay');
+    for (const word of ['a', 'zeppelin', 'over', 'the', 'bay']) await primary.command('ZADD', `${LEGACY_WORD_PREFIX}${word}`, at, earlier.id);
+    await primary.command('ZADD', WORDS_KEY, 0, 'zeppelin');
+    expect(await search('zeppelin')).toEqual({ ids: [], total: 0 });
     await waitFor('the old entry to be indexed', async () => ((await search('windmill')).total === 1 ? true : undefined), 15_000);
     expect((await search('old wind')).ids).toEqual([id]);
-  }, 20_000);
+    await waitFor('the earlier index to be drained', async () => ((await search('zeppelin')).total === 1 ? true : undefined), 15_000);
+    await indexed();
+    expect((await search('zeppelin bay')).ids).toEqual([earlier.id]);
+    expect(await primary.command('EXISTS', `${LEGACY_WORD_PREFIX}zeppelin`)).toBe(0);
+    expect(await primary.command('SISMEMBER', `${WORD_PREFIX}zeppelin`, earlier.id)).toBe(1);
+  }, 40_000);
 });
