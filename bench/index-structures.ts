@@ -1,8 +1,14 @@
-// What a search posting costs in Redis, per index structure (docs/adr/0009): `npm run
+// What a search posting costs in Redis, per index structure (docs/adr/0009, 0012): `npm run
 // bench:index -- [creates]`. Starts its own primary and replica (startRedisPair: password, AOF
 // everysec, as deployed), runs a create script shaped like the store's with each index body in turn (20 in
 // flight, the throughput benchmark's text: 14 distinct words), and prints each node's CPU per create.
+// The last row is the index as built: the create script queues the entry, and the API's
+// SearchIndexer fills the word sets in batches meanwhile (its CPU counted until the queue is empty).
 import { Redis } from 'ioredis';
+import { ENTRY_WORDS_KEY, JOURNAL_SCRIPTS, UNINDEXED_KEY, type Scripted as StoreScripted } from '../src/journal/journal.store.js';
+import { SearchIndexer } from '../src/journal/search-indexer.js';
+import { defineScripts } from '../src/redis/redis-client.factory.js';
+import { waitFor } from '../test/support/ports.js';
 import { startRedisPair } from '../test/support/redis.js';
 
 const CREATES = Number(process.argv[2] ?? 60_000);
@@ -12,7 +18,7 @@ const BODY = '"text":"A benchmark entry, about as long as a line people write in
 /** The index bodies compared: the store's own (a sorted set per word, the words list, each entry's words) and alternatives. */
 const INDEXES: Record<string, string> = {
   none: `local function index(id, at, words) end`,
-  'sorted set per word (as built)': `local function index(id, at, words)
+  'sorted set per word (the earlier build)': `local function index(id, at, words)
   local listed = {}
   for word in string.gmatch(words, '%S+') do
     redis.call('ZADD', 'w:' .. word, at, id)
@@ -40,6 +46,11 @@ end`,
   redis.call('HSET', 'entry-words', id, words)
 end`,
 };
+const AS_BUILT = 'queued, then a set per word filled in batches (as built)';
+INDEXES[AS_BUILT] = `local function index(id, at, words)
+  redis.call('HSET', '${ENTRY_WORDS_KEY}', id, words)
+  redis.call('SADD', '${UNINDEXED_KEY}', id)
+end`;
 
 const cpuUs = async (client: Redis) => {
   const info = await client.info('cpu');
@@ -65,6 +76,15 @@ redis.call('ZADD', 'public', ARGV[2], ARGV[1])
 index(ARGV[1], ARGV[2], ARGV[4])
 return 'created'`,
     });
+    // As built, the API's indexer runs beside the creates, as in the API.
+    let indexer: SearchIndexer | undefined;
+    if (name === AS_BUILT) {
+      defineScripts(primary, JOURNAL_SCRIPTS);
+      indexer = new SearchIndexer(primary as unknown as StoreScripted);
+      indexer.onApplicationBootstrap();
+    }
+    const queueEmpty = () =>
+      waitFor('the indexer to empty its queue', async () => ((await primary.scard(UNINDEXED_KEY)) === 0 ? true : undefined), 60_000);
     let made = 0;
     const run = async (count: number) => {
       let next = 0;
@@ -76,10 +96,14 @@ return 'created'`,
       await primary.wait(1, 20_000);
     };
     await run(CREATES / 3); // warm-up: sets grown, script loaded
+    await queueEmpty();
     const before = [await cpuUs(primary), await cpuUs(replica)];
     const started = Date.now();
     await run(CREATES);
     const seconds = (Date.now() - started) / 1000;
+    await queueEmpty();
+    await primary.wait(1, 20_000);
+    await indexer?.onApplicationShutdown();
     const after = [await cpuUs(primary), await cpuUs(replica)];
     const perCreate = (i: number) => ((after[i] - before[i]) / CREATES).toFixed(0);
     console.log(`| ${name} | ${(CREATES / seconds).toFixed(0)} | ${perCreate(0)} | ${perCreate(1)} |`);

@@ -353,12 +353,14 @@ export class JournalStore {
       // The queue first: an entry indexed meanwhile is then found in its word set instead of missed.
       const candidates = await membersOf(client, UNINDEXED_KEY);
       const expansions = await wordsStartingWith(client, prefix);
+      // The word itself even when `journal:words` lost it (a pod of the earlier version took it out).
+      if (prefix !== '' && !expansions.includes(prefix)) expansions.push(prefix);
       const sizes = await Promise.all([...words, ...expansions].map((word) => client.scard(WORD_PREFIX + word)));
       const wordSizes = sizes.slice(0, words.length);
       const prefixSize = sizes.slice(words.length).reduce((sum, size) => sum + size, 0);
       const smallest = wordSizes.indexOf(Math.min(...wordSizes));
       const sets =
-        expansions.length === 0 || wordSizes.some((size) => size === 0)
+        prefixSize === 0 || wordSizes.some((size) => size === 0)
           ? []
           : smallest >= 0 && wordSizes[smallest]! <= prefixSize
             ? [WORD_PREFIX + words[smallest]]
@@ -477,8 +479,8 @@ function evenItems(reply: string[]): string[] {
   return reply.filter((_, i) => i % 2 === 0);
 }
 
-/** How many ids one search step reads and checks: one command of this size takes well under a millisecond. */
-const SEARCH_STEP = 1000;
+/** How many ids one search step reads and checks: a ZMSCORE of this many on a set of a million takes up to a few milliseconds. */
+const SEARCH_STEP = 500;
 
 /** Every indexed word that starts with `prefix` (itself included), in steps. */
 async function wordsStartingWith(client: Redis, prefix: string): Promise<string[]> {
