@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiProcess, redisEnv } from '../test/support/api.js';
 import { call } from '../test/support/http.js';
+import { UNINDEXED_KEY } from '../src/journal/journal.store.js';
 import { waitFor } from '../test/support/ports.js';
 import { startRedisPair, type RedisNode } from '../test/support/redis.js';
 
@@ -83,6 +84,10 @@ async function main(): Promise<void> {
       await rewriteAof(redis.primary);
       const [memory, aof] = [await info(redis.primary, 'used_memory'), aofBytes(redis.primary)];
       await createAll(api.url, kind.text, kind.key);
+      // Counted once the search index holds them (the API's indexer empties its queue in the background).
+      await waitFor('the search index to take the entries in', async () =>
+        Number(await redis.primary.command('SCARD', UNINDEXED_KEY)) === 0 ? true : undefined,
+      );
       await new Promise((r) => setTimeout(r, 1500)); // appendfsync everysec: the last second reaches the file
       const memoryPerEntry = ((await info(redis.primary, 'used_memory')) - memory) / count;
       const aofPerCreate = (aofBytes(redis.primary) - aof) / count;

@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import { ENTRY_WORDS_KEY, JOURNAL_SCRIPTS, UNINDEXED_KEY, type Scripted as StoreScripted } from '../src/journal/journal.store.js';
 import { SearchIndexer } from '../src/journal/search-indexer.js';
+import { Metrics } from '../src/metrics/metrics.js';
 import { defineScripts } from '../src/redis/redis-client.factory.js';
 import { waitFor } from '../test/support/ports.js';
 import { startRedisPair } from '../test/support/redis.js';
@@ -80,7 +81,7 @@ return 'created'`,
     let indexer: SearchIndexer | undefined;
     if (name === AS_BUILT) {
       defineScripts(primary, JOURNAL_SCRIPTS);
-      indexer = new SearchIndexer(primary as unknown as StoreScripted);
+      indexer = new SearchIndexer(primary as unknown as StoreScripted, new Metrics());
       indexer.onApplicationBootstrap();
     }
     const queueEmpty = () =>

@@ -8,6 +8,7 @@ import { newEntrySchema, pageSchema } from '../../src/journal/entry.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { JOURNAL_SCRIPTS, JournalStore, type Scripted } from '../../src/journal/journal.store.js';
 import { SearchIndexer } from '../../src/journal/search-indexer.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { defineScripts } from '../../src/redis/redis-client.factory.js';
 import { ProblemException } from '../../src/problem/problem.js';
 import { ReplicaAcks } from '../../src/redis/replica-acks.js';
@@ -46,7 +47,8 @@ export function createBaseline({ writer, reader, config, redisConfig }: Baseline
   );
   const journal = new JournalService(new JournalStore(new ReplicatedRedis(writer, reader, replication, acks)), config);
   // The same Redis work as the API: its entries go into the search index in the background too.
-  new SearchIndexer(writer as Scripted).onApplicationBootstrap();
+  const indexer = new SearchIndexer(writer as Scripted, new Metrics());
+  indexer.onApplicationBootstrap();
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
@@ -89,7 +91,7 @@ export function createBaseline({ writer, reader, config, redisConfig }: Baseline
       const failure = known ?? problem(500, 'Internal server error', 'Something went wrong on our side; it has been logged');
       sendJson(res, failure.getStatus(), failure.toProblem(), { ...failure.headers, 'Content-Type': 'application/problem+json' });
     });
-  });
+  }).once('close', () => void indexer.onApplicationShutdown());
 }
 
 function problem(status: number, title: string, detail: string): ProblemException {

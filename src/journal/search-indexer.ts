@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Metrics } from '../metrics/metrics.js';
 import { REDIS_WRITER } from '../redis/redis.tokens.js';
 import type { Scripted } from './journal.store.js';
 
@@ -21,7 +22,10 @@ export class SearchIndexer implements OnApplicationBootstrap, OnApplicationShutd
   private running?: Promise<void>;
   private failing = false;
 
-  constructor(@Inject(REDIS_WRITER) private readonly writer: Scripted) {}
+  constructor(
+    @Inject(REDIS_WRITER) private readonly writer: Scripted,
+    private readonly metrics: Metrics,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.run(), INDEX_INTERVAL_MS).unref();
@@ -38,6 +42,7 @@ export class SearchIndexer implements OnApplicationBootstrap, OnApplicationShutd
     for (;;) {
       const [done, queued] = await this.writer.indexBatch(BATCH_POSTINGS);
       indexed += done;
+      this.metrics.searchUnindexed.set(queued);
       if (queued === 0 || done === 0) return indexed;
     }
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The API's own metrics (names and labels are listed in docs/operations.md); the Redis state
@@ -37,6 +37,12 @@ export class Metrics {
     name: 'journal_auth_failures_total',
     help: 'Failed authentications (writes and GET /api/auth/me) by reason: missing (no token), invalid_request (malformed), invalid_token (unknown), blocked (too many failures)',
     labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly searchUnindexed = new Gauge({
+    name: 'journal_search_unindexed_entries',
+    help: 'Entries waiting for the search index (the queue as this pod last saw it): every search reads them one by one',
     registers: [this.registry],
   });
 

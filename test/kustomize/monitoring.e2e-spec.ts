@@ -67,6 +67,7 @@ describe('the alerts', () => {
       'JournalApiPodsRestarting',
       'JournalBackupTooOld',
       'JournalArchiveStale',
+      'JournalSearchIndexBehind',
     ]);
     for (const alert of alerts()) {
       expect(Object.keys(alert.annotations).sort()).toEqual(['description', 'runbook', 'summary']);

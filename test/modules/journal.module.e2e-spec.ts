@@ -14,6 +14,7 @@ import { serverConfig } from '../../src/config/server.config.js';
 import { JournalService } from '../../src/journal/journal.service.js';
 import { JOURNAL_SCRIPTS, JournalStore, UNINDEXED_KEY, WORD_PREFIX, WORDS_KEY, type Scripted } from '../../src/journal/journal.store.js';
 import { SearchIndexer } from '../../src/journal/search-indexer.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { ProblemException } from '../../src/problem/problem.js';
 import { RedisModule } from '../../src/redis/redis.module.js';
 import { REDIS_READER, REDIS_WRITER } from '../../src/redis/redis.tokens.js';
@@ -81,7 +82,7 @@ describe('the journal on a real Redis pair', () => {
 
   it('search finds an entry while it waits for the search index and once it is in it, once; deletes take it out of either', async () => {
     // Run by hand here (the module has no SearchIndexer), so the test decides when entries move.
-    const indexer = new SearchIndexer(app.get<Scripted>(REDIS_WRITER));
+    const indexer = new SearchIndexer(app.get<Scripted>(REDIS_WRITER), new Metrics());
     const search = async (q: string) => JSON.parse(await journal.page(1, undefined, q)) as { entries: { id: string }[]; total: number };
     const older = (await journal.create('a walrus on the quay')).entry;
     expect(await redis.primary.command('SISMEMBER', UNINDEXED_KEY, older.id)).toBe(1);
