@@ -399,7 +399,9 @@ export class JournalStore {
         return { ids, last };
       });
       const times =
-        audience.all || batch.ids.length === 0 ? [] : await this.redis.read((client: Scripted) => this.timesFor(client, batch.ids, audience));
+        audience.all || batch.ids.length === 0
+          ? []
+          : await this.redis.read((client: Scripted) => this.timesFor(client, batch.ids, audience));
       const ids = audience.all ? batch.ids : batch.ids.filter((_, i) => times[i] !== null);
       if (ids.length > 0) {
         const entries = await this.redis.read((client: Scripted) => client.hmget(ENTRY_KEY, ...ids));

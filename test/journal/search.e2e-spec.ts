@@ -3,7 +3,15 @@
 // who may read them, kept up to date by creates, edits and deletes, and entries stored before the
 // index found once the background sweep indexed them.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ENTRY_KEY, ENTRY_WORDS_KEY, PUBLIC_KEY, TIMELINE_KEY, UNINDEXED_KEY, WORD_PREFIX, WORDS_KEY } from '../../src/journal/journal.store.js';
+import {
+  ENTRY_KEY,
+  ENTRY_WORDS_KEY,
+  PUBLIC_KEY,
+  TIMELINE_KEY,
+  UNINDEXED_KEY,
+  WORD_PREFIX,
+  WORDS_KEY,
+} from '../../src/journal/journal.store.js';
 import { LEGACY_WORD_PREFIX } from '../../src/journal/legacy-word-index.js';
 import type { ApiProcess } from '../support/api.js';
 import { call, expectProblem } from '../support/http.js';
@@ -21,7 +29,9 @@ const post = async (text: string, who: Who = 'alice', extra: object = {}) =>
   (await call(api.url, 'POST', '/api/entries', { text, ...extra }, tokens[who])).body as { id: string; text: string };
 /** Until the background indexer has moved every queued entry into the word sets. */
 const indexed = () =>
-  waitFor('the search indexer to empty its queue', async () => ((await journal.redis.primary.command('SCARD', UNINDEXED_KEY)) === 0 ? true : undefined));
+  waitFor('the search indexer to empty its queue', async () =>
+    (await journal.redis.primary.command('SCARD', UNINDEXED_KEY)) === 0 ? true : undefined,
+  );
 const search = async (q: string, who: Who = 'anonymous', page = 1) => {
   const reply = await call(api.url, 'GET', `/api/entries?q=${encodeURIComponent(q)}&page=${page}`, undefined, tokens[who]);
   expect(reply.status).toBe(200);
@@ -116,7 +126,8 @@ describe('search', () => {
     await primary.command('HSET', ENTRY_KEY, earlier.id, JSON.stringify(earlier));
     for (const key of [TIMELINE_KEY, PUBLIC_KEY]) await primary.command('ZADD', key, at, earlier.id);
     await primary.command('HSET', ENTRY_WORDS_KEY, earlier.id, 'a zeppelin over the bay');
-    for (const word of ['a', 'zeppelin', 'over', 'the', 'bay']) await primary.command('ZADD', `${LEGACY_WORD_PREFIX}${word}`, at, earlier.id);
+    for (const word of ['a', 'zeppelin', 'over', 'the', 'bay'])
+      await primary.command('ZADD', `${LEGACY_WORD_PREFIX}${word}`, at, earlier.id);
     await primary.command('ZADD', WORDS_KEY, 0, 'zeppelin');
     expect(await search('zeppelin')).toEqual({ ids: [], total: 0 });
     await waitFor('the old entry to be indexed', async () => ((await search('windmill')).total === 1 ? true : undefined), 15_000);

@@ -91,7 +91,8 @@ describe('the journal on a real Redis pair', () => {
     expect(await redis.primary.command('SCARD', UNINDEXED_KEY)).toBe(0);
     expect(await redis.primary.command('SISMEMBER', `${WORD_PREFIX}walrus`, older.id)).toBe(1);
     const newer = (await journal.create('another Walrus')).entry;
-    for (const q of ['walrus', 'walr', 'WALRUS']) expect(await search(q)).toEqual(expect.objectContaining({ total: 2, entries: [newer, older] }));
+    for (const q of ['walrus', 'walr', 'WALRUS'])
+      expect(await search(q)).toEqual(expect.objectContaining({ total: 2, entries: [newer, older] }));
     await journal.delete(older.id, undefined);
     await journal.delete(newer.id, undefined);
     expect(await search('walrus')).toMatchObject({ total: 0, entries: [] });
