@@ -85,8 +85,11 @@ async function main(): Promise<void> {
       const [memory, aof] = [await info(redis.primary, 'used_memory'), aofBytes(redis.primary)];
       await createAll(api.url, kind.text, kind.key);
       // Counted once the search index holds them (the API's indexer empties its queue in the background).
-      await waitFor('the search index to take the entries in', async () =>
-        Number(await redis.primary.command('SCARD', UNINDEXED_KEY)) === 0 ? true : undefined,
+      await waitFor(
+        'the search index to take the entries in',
+        async () => (Number(await redis.primary.command('SCARD', UNINDEXED_KEY)) === 0 ? true : undefined),
+        // 10,000 of the longest entries are 16 million postings.
+        300_000,
       );
       await new Promise((r) => setTimeout(r, 1500)); // appendfsync everysec: the last second reaches the file
       const memoryPerEntry = ((await info(redis.primary, 'used_memory')) - memory) / count;

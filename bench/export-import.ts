@@ -15,7 +15,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { UNINDEXED_KEY } from '../src/journal/journal.store.js';
 import { ApiProcess, imageNodeOptions, redisEnv } from '../test/support/api.js';
+import { waitFor } from '../test/support/ports.js';
 import { startRedisPair, type RedisPair } from '../test/support/redis.js';
 import { preloadEntries } from './lib/preload.js';
 
@@ -145,6 +147,14 @@ try {
     return { imported: requests.reduce((sum, request) => sum + request.imported, 0), requests };
   });
   if (imported.result.imported !== importCount) throw new Error(`imported ${imported.result.imported} of ${importCount}`);
+  // Imported entries are found from the moment they are stored; the API fills the search index's word sets in the background.
+  const indexed = await sampled(importer.child.pid!, target, () =>
+    waitFor(
+      'the search index to take the imported entries in',
+      async () => (Number(await target!.primary.command('SCARD', UNINDEXED_KEY)) === 0 ? true : undefined),
+      300_000,
+    ),
+  );
 
   const row = (name: string, entries: number, bytes: number, run: Run) =>
     `| ${name} | ${entries.toLocaleString('en')} | ${(bytes / MB).toFixed(1)} MB | ${run.seconds.toFixed(1)} s | ` +
@@ -155,6 +165,7 @@ try {
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   console.log(row('export (GET /api/entries/export)', count, exportBytes, exported));
   console.log(row('import (POST /api/entries/import, NDJSON)', importCount, importBytes, imported));
+  console.log(row('after the import, until the search index holds it all', importCount, importBytes, indexed));
   console.log(
     `\nimport requests: ${imported.result.requests
       .map(({ status, imported: count, seconds }) => `${status} (${count.toLocaleString('en')} entries in ${seconds.toFixed(1)} s)`)

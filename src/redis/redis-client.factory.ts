@@ -11,6 +11,24 @@ export function defineScripts(client: Redis, scripts: RedisScripts): void {
   for (const [name, definition] of Object.entries(scripts)) client.defineCommand(name, definition);
 }
 
+/** A replica as `SENTINEL REPLICAS` lists it (ioredis passes those not flagged down). */
+export interface ListedReplica {
+  ip: string;
+  port: string;
+  'master-link-status'?: string;
+}
+
+/**
+ * The replica the reader connects to: one whose link to the primary the Sentinels last saw up. Just
+ * after a failover they list the old primary as a replica before they find it down, and it may be
+ * hung (a stopped process, a stalled node): its link is not known up. Any listed one when none is.
+ */
+export function replicaToRead(replicas: ListedReplica[]): ListedReplica | null {
+  const linked = replicas.filter((replica) => replica['master-link-status'] === 'ok');
+  const from = linked.length > 0 ? linked : replicas;
+  return from[Math.floor(Math.random() * from.length)] ?? null;
+}
+
 /** Clients closed on purpose (closeRedisClient): the only ones that may stay ended. */
 const closed = new WeakSet<Redis>();
 
@@ -40,6 +58,7 @@ export function createRedisClient(role: 'writer' | 'reader', endpoint: RedisEndp
           name: endpoint.masterName,
           // Sentinel names the primary for the writer and a replica that is up for the reader.
           role: role === 'writer' ? 'master' : 'slave',
+          preferredSlaves: replicaToRead,
           // The Sentinels are protected by the same password as Redis.
           sentinelPassword: password,
           // FailoverFence drops the writer's connection when a Sentinel announces +switch-master;
