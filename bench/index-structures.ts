@@ -77,12 +77,11 @@ redis.call('ZADD', 'public', ARGV[2], ARGV[1])
 index(ARGV[1], ARGV[2], ARGV[4])
 return 'created'`,
     });
-    // As built, the API's indexer runs beside the creates, as in the API.
+    // As built, the API's indexer runs after the creates, as the store schedules it.
     let indexer: SearchIndexer | undefined;
     if (name === AS_BUILT) {
       defineScripts(primary, JOURNAL_SCRIPTS);
       indexer = new SearchIndexer(primary as unknown as StoreScripted, new Metrics());
-      indexer.onApplicationBootstrap();
     }
     const queueEmpty = () =>
       waitFor('the indexer to empty its queue', async () => ((await primary.scard(UNINDEXED_KEY)) === 0 ? true : undefined), 60_000);
@@ -91,7 +90,10 @@ return 'created'`,
       let next = 0;
       await Promise.all(
         Array.from({ length: 20 }, async () => {
-          while (next++ < count) await primary.create('entry', 'timeline', String(1e12 + ++made), String(Date.now()), BODY, WORDS);
+          while (next++ < count) {
+            await primary.create('entry', 'timeline', String(1e12 + ++made), String(Date.now()), BODY, WORDS);
+            indexer?.schedule();
+          }
         }),
       );
       await primary.wait(1, 20_000);

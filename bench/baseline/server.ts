@@ -45,10 +45,9 @@ export function createBaseline({ writer, reader, config, redisConfig }: Baseline
     view,
     redisConfig as RedisConfig,
   );
-  const journal = new JournalService(new JournalStore(new ReplicatedRedis(writer, reader, replication, acks)), config);
   // The same Redis work as the API: its entries go into the search index in the background too.
   const indexer = new SearchIndexer(writer as Scripted, new Metrics());
-  indexer.onApplicationBootstrap();
+  const journal = new JournalService(new JournalStore(new ReplicatedRedis(writer, reader, replication, acks), indexer), config);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';

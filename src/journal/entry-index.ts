@@ -3,9 +3,10 @@ import type { Redis } from 'ioredis';
 import { REDIS_WRITER } from '../redis/redis.tokens.js';
 import type { Owned } from './access.js';
 import { digestOf } from './etag.js';
-import { ENTRY_KEY, ENTRY_WORDS_KEY, INDEX_LUA, TIMELINE_KEY, visibilityKey } from './journal.store.js';
+import { ENTRY_KEY, ENTRY_WORDS_KEY, INDEX_LUA, TIMELINE_KEY, UNINDEXED_KEY, visibilityKey } from './journal.store.js';
 import { LegacyEntries } from './legacy-entries.js';
 import { LegacyWordIndex } from './legacy-word-index.js';
+import { SearchIndexer } from './search-indexer.js';
 import { indexedWords } from './words.js';
 
 const BATCH = 500;
@@ -37,9 +38,10 @@ return done`;
  * and every SWEEP_MS, it moves those of the numeric-id model (LegacyEntries), then, when the
  * journal holds more entries than the index (two HLENs when there is nothing to do), walks the
  * entries with HSCAN, BATCH at a time, and puts those stored before the visibility sets and the
- * search index (or by API pods of that version during a rolling update) into both; last, it queues
- * the entries of the earlier search index's sorted sets for the current one (LegacyWordIndex). A
- * primary that is down or read-only is tried again at the next sweep.
+ * search index (or by API pods of that version during a rolling update) into both; then it queues
+ * the entries of the earlier search index's sorted sets for the current one (LegacyWordIndex); last,
+ * it has SearchIndexer index whatever is queued. A primary that is down or read-only is tried again
+ * at the next sweep.
  */
 @Injectable()
 export class EntryIndex implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -51,6 +53,7 @@ export class EntryIndex implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(REDIS_WRITER) private readonly writer: Redis,
     private readonly legacy: LegacyEntries,
     private readonly legacyWords: LegacyWordIndex,
+    private readonly searchIndexer: SearchIndexer,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -93,6 +96,8 @@ export class EntryIndex implements OnApplicationBootstrap, OnApplicationShutdown
       if (done > 0) this.logger.log(`indexed ${done} entries stored before the search index and private entries`);
       const drained = await this.legacyWords.drainAll();
       if (drained > 0) this.logger.log(`queued the entries of ${drained} words of the earlier search index for the current one`);
+      // What this sweep queued, and what other pods left queued (one that stopped before its batch).
+      if ((await this.writer.scard(UNINDEXED_KEY)) > 0) await this.searchIndexer.run();
     })()
       .catch((error: unknown) =>
         this.logger.warn(

@@ -4,6 +4,7 @@ import type { ReplicaAcks } from '../redis/replica-acks.js';
 import { ReplicatedRedis } from '../redis/replicated-redis.js';
 import type { Replication } from '../redis/replication.js';
 import { ENTRY_KEY, JournalStore } from './journal.store.js';
+import type { SearchIndexer } from './search-indexer.js';
 
 /** A stand-in client that holds at most one entry; the Redis side itself is tested in test/api. */
 function holding(entry: string | null) {
@@ -13,7 +14,7 @@ const inSync = { readerInSync: true } as unknown as Replication;
 
 /** The store on a replica (`reader`) and its primary (`writer`). */
 function store(writer: Redis, reader: Redis): JournalStore {
-  return new JournalStore(new ReplicatedRedis(writer, reader, inSync, {} as ReplicaAcks));
+  return new JournalStore(new ReplicatedRedis(writer, reader, inSync, {} as ReplicaAcks), {} as SearchIndexer);
 }
 
 describe('JournalStore.get: read-your-writes', () => {

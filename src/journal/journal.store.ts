@@ -5,6 +5,7 @@ import { ReplicatedRedis } from '../redis/replicated-redis.js';
 import type { Owned } from './access.js';
 import type { Entry } from './entry.contract.js';
 import { fingerprint, idempotencyKeys, IN_FLIGHT_TTL_MS, RECORD_TTL_S } from './idempotency.js';
+import { SearchIndexer } from './search-indexer.js';
 import { indexedWords } from './words.js';
 
 /**
@@ -254,7 +255,10 @@ export type CreateResult = { outcome: 'created' | 'replayed'; entry: string } | 
 /** Entries as stored: JSON text, parsed by the caller. */
 @Injectable()
 export class JournalStore {
-  constructor(private readonly redis: ReplicatedRedis) {}
+  constructor(
+    private readonly redis: ReplicatedRedis,
+    private readonly indexer: SearchIndexer,
+  ) {}
 
   /**
    * Stores `{text, createdAt, author}` (no author when writes need no token) under a new id (or finds the entry its Idempotency-Key made) and
@@ -270,29 +274,31 @@ export class JournalStore {
       author: options.author,
       private: options.private || undefined,
     });
-    const reply = await this.redis.write<CreateReply, Scripted>(
-      (writer) =>
-        key
-          ? writer.createEntry(
-              4,
-              ENTRY_KEY,
-              TIMELINE_KEY,
-              key.record,
-              key.inFlight,
-              ...args,
-              fingerprint(text),
-              RECORD_TTL_S,
-              IN_FLIGHT_TTL_MS,
-            )
-          : writer.createEntry(2, ENTRY_KEY, TIMELINE_KEY, ...args),
-      {
-        changed: ([outcome]) => outcome === 'created' || outcome === 'replayed',
-        // Answered either way: a retry with the key may now replay (once replicated). Sent before the
-        // answer on the same connection, so a later request through this API process finds it gone.
-        settled: ([outcome]) => {
-          if (key && outcome === 'created') this.redis.onPrimary((writer) => writer.del(key.inFlight)).catch(() => undefined);
+    const reply = await this.queuing(
+      this.redis.write<CreateReply, Scripted>(
+        (writer) =>
+          key
+            ? writer.createEntry(
+                4,
+                ENTRY_KEY,
+                TIMELINE_KEY,
+                key.record,
+                key.inFlight,
+                ...args,
+                fingerprint(text),
+                RECORD_TTL_S,
+                IN_FLIGHT_TTL_MS,
+              )
+            : writer.createEntry(2, ENTRY_KEY, TIMELINE_KEY, ...args),
+        {
+          changed: ([outcome]) => outcome === 'created' || outcome === 'replayed',
+          // Answered either way: a retry with the key may now replay (once replicated). Sent before the
+          // answer on the same connection, so a later request through this API process finds it gone.
+          settled: ([outcome]) => {
+            if (key && outcome === 'created') this.redis.onPrimary((writer) => writer.del(key.inFlight)).catch(() => undefined);
+          },
         },
-      },
+      ),
     );
     // 80 random bits make this all but impossible; never overwrite an entry if it happens.
     if (reply[0] === 'id-taken') throw new Error(`an entry with the new id ${id} exists already`);
@@ -311,15 +317,17 @@ export class JournalStore {
   async importBatch(entries: Entry[]): Promise<('created' | 'id-taken')[]> {
     // Confirmed even when every id was taken: the WAIT also covers what this connection wrote before,
     // such as entries an earlier import stored but could not confirm.
-    const replies = await this.redis.write(async (writer: Scripted) => {
-      // A pipeline: the calls go out in one write, not one system call each.
-      const pipeline = writer.pipeline() as unknown as Scripted;
-      for (const entry of entries) void pipeline.createEntry(2, ENTRY_KEY, TIMELINE_KEY, ...createArgs(entry));
-      const replies = (await (pipeline as unknown as ChainableCommander).exec()) ?? [];
-      const failure = replies.find(([error]) => error);
-      if (failure) throw failure[0]!;
-      return replies;
-    });
+    const replies = await this.queuing(
+      this.redis.write(async (writer: Scripted) => {
+        // A pipeline: the calls go out in one write, not one system call each.
+        const pipeline = writer.pipeline() as unknown as Scripted;
+        for (const entry of entries) void pipeline.createEntry(2, ENTRY_KEY, TIMELINE_KEY, ...createArgs(entry));
+        const replies = (await (pipeline as unknown as ChainableCommander).exec()) ?? [];
+        const failure = replies.find(([error]) => error);
+        if (failure) throw failure[0]!;
+        return replies;
+      }),
+    );
     return replies.map(([, reply]) => ((reply as CreateReply)[0] === 'created' ? 'created' : 'id-taken'));
   }
 
@@ -455,11 +463,18 @@ export class JournalStore {
     after: Owned & { text: string; createdAt: string },
   ): Promise<'updated' | 'changed' | 'gone'> {
     const at = Date.parse(after.createdAt);
-    return this.redis.write(
-      (writer: Scripted) =>
-        writer.updateEntry(ENTRY_KEY, id, digest, json, visibilityKey(before), visibilityKey(after), at, indexedWords(after.text)),
-      { changed: (result) => result === 'updated' },
+    return this.queuing(
+      this.redis.write(
+        (writer: Scripted) =>
+          writer.updateEntry(ENTRY_KEY, id, digest, json, visibilityKey(before), visibilityKey(after), at, indexedWords(after.text)),
+        { changed: (result) => result === 'updated' },
+      ),
     );
+  }
+
+  /** A write that may queue entries for the search index: the indexer runs soon after, whatever came of it. */
+  private queuing<T>(write: Promise<T>): Promise<T> {
+    return write.finally(() => this.indexer.schedule());
   }
 
   /**

@@ -1,25 +1,26 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Metrics } from '../metrics/metrics.js';
 import { REDIS_WRITER } from '../redis/redis.tokens.js';
 import type { Scripted } from './journal.store.js';
 
-/** How often the queue of entries to index is looked at: what a write adds waits about half this. */
-export const INDEX_INTERVAL_MS = 25;
+/** How long a write's entry waits for the batch that indexes it: writes meanwhile join the batch. */
+export const INDEX_DELAY_MS = 25;
 /** Postings per batch: a few milliseconds of Redis, so that no batch holds the writes behind it long. */
 const BATCH_POSTINGS = 2000;
 
 /**
  * Fills the search index's word sets from the queue the write scripts keep (`journal:unindexed`),
- * a batch per script call, back to back while entries are queued, else every INDEX_INTERVAL_MS.
- * Every API pod runs one; each batch is one atomic script, so pods never index an entry twice.
- * The index is not an acknowledged write: a batch lost in a failover leaves its entries queued on
- * the new primary, which the next batch indexes.
+ * a batch per script call, back to back until the queue is empty: INDEX_DELAY_MS after this pod
+ * queued something (JournalStore), and at EntryIndex's sweeps for what other pods left queued.
+ * Each batch is one atomic script, so pods never index an entry twice. The index is not an
+ * acknowledged write: a batch lost in a failover leaves its entries queued on the new primary.
  */
 @Injectable()
-export class SearchIndexer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SearchIndexer implements OnApplicationShutdown {
   private readonly logger = new Logger(SearchIndexer.name);
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private running?: Promise<unknown>;
+  private again = false;
   private failing = false;
 
   constructor(
@@ -27,12 +28,15 @@ export class SearchIndexer implements OnApplicationBootstrap, OnApplicationShutd
     private readonly metrics: Metrics,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.run(), INDEX_INTERVAL_MS).unref();
+  /** Indexes the queue soon (once, however many writes ask meanwhile). */
+  schedule(): void {
+    if (this.running) this.again = true;
+    else this.timer ??= setTimeout(() => void this.run(), INDEX_DELAY_MS).unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
+    this.again = false;
     await this.running;
   }
 
@@ -47,17 +51,26 @@ export class SearchIndexer implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  private run(): void {
-    if (this.running || this.writer.status !== 'ready') return;
-    this.running = this.indexQueued()
+  /** One round of indexQueued, logging once per outage; the next write or sweep tries again. */
+  run(): Promise<unknown> {
+    this.timer = undefined;
+    this.running ??= this.indexQueued()
       .then(() => {
+        if (this.failing) this.logger.log('indexing new entries for search works again');
         this.failing = false;
       })
       .catch((error: unknown) => {
-        // Once per outage: a primary that is down or read-only is tried again at the next interval.
-        if (!this.failing) this.logger.warn(`indexing new entries for search failed, tried again: ${(error as Error).message}`);
+        if (!this.failing)
+          this.logger.warn(`indexing new entries for search failed, tried again at the next write or sweep: ${(error as Error).message}`);
         this.failing = true;
       })
-      .finally(() => (this.running = undefined));
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
+    return this.running;
   }
 }

@@ -30,7 +30,8 @@ beforeAll(async () => {
   redis = await startRedisPair();
   const module = await Test.createTestingModule({
     imports: [AppConfigModule, RedisModule.forRoot(), RedisModule.forFeature(JOURNAL_SCRIPTS)],
-    providers: [JournalService, JournalStore],
+    // The search indexer is run by hand in the search test, so that the test decides when entries move.
+    providers: [JournalService, JournalStore, { provide: SearchIndexer, useValue: { schedule: () => undefined } }],
   })
     .overrideProvider(redisConfig.KEY)
     .useValue({ writer: redis.primary.url, reader: redis.replica.url, passwordFile: '(test)', password: redis.password, minReplicaAcks: 1 })
@@ -81,7 +82,6 @@ describe('the journal on a real Redis pair', () => {
   });
 
   it('search finds an entry while it waits for the search index and once it is in it, once; deletes take it out of either', async () => {
-    // Run by hand here (the module has no SearchIndexer), so the test decides when entries move.
     const indexer = new SearchIndexer(app.get<Scripted>(REDIS_WRITER), new Metrics());
     const search = async (q: string) => JSON.parse(await journal.page(1, undefined, q)) as { entries: { id: string }[]; total: number };
     const older = (await journal.create('a walrus on the quay')).entry;
