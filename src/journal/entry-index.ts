@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { REDIS_WRITER } from '../redis/redis.tokens.js';
 import type { Owned } from './access.js';
 import { digestOf } from './etag.js';
-import { ENTRY_KEY, ENTRY_WORDS_KEY, INDEX_LUA, TIMELINE_KEY, UNINDEXED_KEY, visibilityKey } from './journal.store.js';
+import { ENTRY_KEY, ENTRY_WORDS_KEY, INDEX_LUA, TIMELINE_KEY, visibilityKey } from './journal.store.js';
 import { LegacyEntries } from './legacy-entries.js';
 import { LegacyWordIndex } from './legacy-word-index.js';
 import { SearchIndexer } from './search-indexer.js';
@@ -97,7 +97,7 @@ export class EntryIndex implements OnApplicationBootstrap, OnApplicationShutdown
       const drained = await this.legacyWords.drainAll();
       if (drained > 0) this.logger.log(`queued the entries of ${drained} words of the earlier search index for the current one`);
       // What this sweep queued, and what other pods left queued (one that stopped before its batch).
-      if ((await this.writer.scard(UNINDEXED_KEY)) > 0) await this.searchIndexer.run();
+      await this.searchIndexer.sweep();
     })()
       .catch((error: unknown) =>
         this.logger.warn(

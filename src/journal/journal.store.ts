@@ -14,7 +14,8 @@ import { indexedWords } from './words.js';
  * - `journal:timeline`: a sorted set of every entry, score = createdAt in ms, member = the id: newest first is ZRANGE ... REV.
  * - `journal:public`: the same for public entries only; `journal:private:{author}`: an author's private entries
  *   (`journal:private:` for private entries without an author). Each entry is in exactly one of these.
- * - The search index (docs/adr/0012-search.md): `journal:entries-with:{word}` a set of the entries holding the word; `journal:words` every indexed word (score 0, for prefixes by ZRANGEBYLEX);
+ * - The search index (docs/adr/0012-search.md): `journal:entries-with:{word}` a set of the entries
+ *   holding the word; `journal:index-words` every indexed word (score 0, for prefixes by ZRANGEBYLEX);
  *   `journal:entry-words`: a hash, id = the entry's words (what to index, and take out again);
  *   `journal:unindexed`: a set of the entries whose words are not in the word sets yet
  *   (SearchIndexer moves them in batches; search reads them too).
@@ -27,7 +28,7 @@ export const TIMELINE_KEY = 'journal:timeline';
 export const PUBLIC_KEY = 'journal:public';
 const PRIVATE_PREFIX = 'journal:private:';
 export const ENTRY_WORDS_KEY = 'journal:entry-words';
-export const WORDS_KEY = 'journal:words';
+export const WORDS_KEY = 'journal:index-words';
 export const WORD_PREFIX = 'journal:entries-with:';
 export const UNINDEXED_KEY = 'journal:unindexed';
 
@@ -47,22 +48,36 @@ export type Audience = { all: true } | { all: false; author?: string };
  * both. Keys are built in the script (one Redis, no Cluster slots to respect).
  */
 export const INDEX_LUA = `
-local function unindex(id)
-  -- Still queued: its words are in no word set yet.
-  if redis.call('SREM', '${UNINDEXED_KEY}', id) == 0 then
-    local words = redis.call('HGET', '${ENTRY_WORDS_KEY}', id)
-    if not words then return end
-    for word in string.gmatch(words, '%S+') do
+-- Takes the entry out of the sets of its recorded words that are not in keep (word -> true). It is
+-- in no set of a word recorded since the last batch: SREM does nothing there.
+local function drop(id, keep)
+  local words = redis.call('HGET', '${ENTRY_WORDS_KEY}', id)
+  if not words then return end
+  for word in string.gmatch(words, '%S+') do
+    if not keep[word] then
       local key = '${WORD_PREFIX}' .. word
       redis.call('SREM', key, id)
       if redis.call('EXISTS', key) == 0 then redis.call('ZREM', '${WORDS_KEY}', word) end
     end
   end
-  redis.call('HDEL', '${ENTRY_WORDS_KEY}', id)
 end
 local function index(id, words)
   redis.call('HSET', '${ENTRY_WORDS_KEY}', id, words)
   redis.call('SADD', '${UNINDEXED_KEY}', id)
+end
+local function unindex(id)
+  redis.call('SREM', '${UNINDEXED_KEY}', id)
+  drop(id, {})
+  redis.call('HDEL', '${ENTRY_WORDS_KEY}', id)
+end
+-- An edit: the words it keeps stay in their sets, so a search meanwhile still finds it there; the
+-- others go, and the new ones are queued.
+local function reindex(id, words)
+  if redis.call('HGET', '${ENTRY_WORDS_KEY}', id) == words then return end
+  local keep = {}
+  for word in string.gmatch(words, '%S+') do keep[word] = true end
+  drop(id, keep)
+  index(id, words)
 end
 `;
 
@@ -153,8 +168,7 @@ if ARGV[4] ~= ARGV[5] then
   redis.call('ZREM', ARGV[4], ARGV[1])
   redis.call('ZADD', ARGV[5], ARGV[6], ARGV[1])
 end
-unindex(ARGV[1])
-index(ARGV[1], ARGV[7])
+reindex(ARGV[1], ARGV[7])
 return 'updated'`;
 
 /**
@@ -361,8 +375,6 @@ export class JournalStore {
       // The queue first: an entry indexed meanwhile is then found in its word set instead of missed.
       const candidates = await membersOf(client, UNINDEXED_KEY);
       const expansions = await wordsStartingWith(client, prefix);
-      // The word itself even when `journal:words` lost it (a pod of the earlier version took it out).
-      if (prefix !== '' && !expansions.includes(prefix)) expansions.push(prefix);
       const sizes = await Promise.all([...words, ...expansions].map((word) => client.scard(WORD_PREFIX + word)));
       const wordSizes = sizes.slice(0, words.length);
       const prefixSize = sizes.slice(words.length).reduce((sum, size) => sum + size, 0);

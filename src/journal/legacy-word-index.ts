@@ -5,6 +5,11 @@ import { UNINDEXED_KEY } from './journal.store.js';
 
 /** Where the words' postings were kept before the batched index: a sorted set per word, score = createdAt. */
 export const LEGACY_WORD_PREFIX = 'journal:word:';
+/**
+ * The earlier index's list of words. Pods of that version take a word out of it when the word's
+ * sorted set empties, which the drain makes happen: the current index keeps its own list.
+ */
+const LEGACY_WORDS_KEY = 'journal:words';
 const BATCH = 1000;
 
 /**
@@ -23,7 +28,7 @@ return redis.call('ZCARD', KEYS[1])`;
 /**
  * Brings a search index of the earlier model (a sorted set per word, written by the create
  * script) into the current one: every entry it lists goes into the queue that SearchIndexer
- * empties into the word sets. EntryIndex runs it at each sweep: during a rolling update, API pods
+ * empties into the word sets, and the earlier list of words goes. EntryIndex runs it at each sweep: during a rolling update, API pods
  * of the earlier version still write sorted sets. One SCAN over the keys when there is nothing to
  * move.
  */
@@ -49,6 +54,7 @@ export class LegacyWordIndex {
         drained++;
       }
     } while (cursor !== '0');
+    if (drained > 0) await this.writer.unlink(LEGACY_WORDS_KEY);
     return drained;
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Metrics } from '../metrics/metrics.js';
 import { REDIS_WRITER } from '../redis/redis.tokens.js';
-import type { Scripted } from './journal.store.js';
+import { UNINDEXED_KEY, type Scripted } from './journal.store.js';
 
 /** How long a write's entry waits for the batch that indexes it: writes meanwhile join the batch. */
 export const INDEX_DELAY_MS = 25;
@@ -51,10 +51,25 @@ export class SearchIndexer implements OnApplicationShutdown {
     }
   }
 
-  /** One round of indexQueued, logging once per outage; the next write or sweep tries again. */
-  run(): Promise<unknown> {
+  /**
+   * At EntryIndex's sweeps: the queue's size for the gauge (also when batches fail, or another pod
+   * emptied it), and a round when anything is queued.
+   */
+  async sweep(): Promise<void> {
+    const queued = await this.writer.scard(UNINDEXED_KEY);
+    this.metrics.searchUnindexed.set(queued);
+    if (queued > 0) await this.run();
+  }
+
+  /** One round of indexQueued (or another right after the one under way), logging once per outage; the next write or sweep tries again. */
+  private run(): Promise<unknown> {
+    clearTimeout(this.timer);
     this.timer = undefined;
-    this.running ??= this.indexQueued()
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.indexQueued()
       .then(() => {
         if (this.failing) this.logger.log('indexing new entries for search works again');
         this.failing = false;

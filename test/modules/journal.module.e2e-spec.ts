@@ -12,7 +12,15 @@ import { journalConfig } from '../../src/config/journal.config.js';
 import { redisConfig } from '../../src/config/redis.config.js';
 import { serverConfig } from '../../src/config/server.config.js';
 import { JournalService } from '../../src/journal/journal.service.js';
-import { JOURNAL_SCRIPTS, JournalStore, UNINDEXED_KEY, WORD_PREFIX, WORDS_KEY, type Scripted } from '../../src/journal/journal.store.js';
+import {
+  ENTRY_WORDS_KEY,
+  JOURNAL_SCRIPTS,
+  JournalStore,
+  UNINDEXED_KEY,
+  WORD_PREFIX,
+  WORDS_KEY,
+  type Scripted,
+} from '../../src/journal/journal.store.js';
 import { SearchIndexer } from '../../src/journal/search-indexer.js';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { ProblemException } from '../../src/problem/problem.js';
@@ -99,6 +107,30 @@ describe('the journal on a real Redis pair', () => {
     expect(await indexer.indexQueued()).toBe(0);
     expect(await redis.primary.command('EXISTS', `${WORD_PREFIX}walrus`)).toBe(0);
     expect(await redis.primary.command('ZSCORE', WORDS_KEY, 'walrus')).toBeNull();
+  });
+
+  it('an edit keeps the entry in the sets of the words it keeps (a search meanwhile finds it there) and queues it for the new ones; a delete leaves nothing', async () => {
+    const indexer = new SearchIndexer(app.get<Scripted>(REDIS_WRITER), new Metrics());
+    const search = async (q: string) => (JSON.parse(await journal.page(1, undefined, q)) as { total: number }).total;
+    const member = async (key: string, id: string) => Number(await redis.primary.command('SISMEMBER', key, id));
+    const created = await journal.create('otter and heron');
+    const { id } = created.entry;
+    await indexer.indexQueued();
+    const edited = await journal.edit(id, { text: 'otter and kingfisher' }, created.etag, undefined);
+    // Before any batch: still in the sets of "otter" and "and", out of "heron"'s, queued for "kingfisher".
+    expect([
+      await member(`${WORD_PREFIX}otter`, id),
+      await member(`${WORD_PREFIX}and`, id),
+      await member(`${WORD_PREFIX}heron`, id),
+    ]).toEqual([1, 1, 0]);
+    expect(await member(UNINDEXED_KEY, id)).toBe(1);
+    expect([await search('otter'), await search('kingfisher'), await search('heron')]).toEqual([1, 1, 0]);
+    // Edited again and deleted before any batch: nothing of it stays in the index.
+    await journal.edit(id, { text: 'a lone otter' }, edited.etag, undefined);
+    await journal.delete(id, undefined);
+    for (const word of ['otter', 'and', 'heron', 'kingfisher', 'lone']) expect(await member(`${WORD_PREFIX}${word}`, id)).toBe(0);
+    expect(await member(UNINDEXED_KEY, id)).toBe(0);
+    expect(await redis.primary.command('HEXISTS', ENTRY_WORDS_KEY, id)).toBe(0);
   });
 
   it('turns a Redis outage into a 503 problem with Retry-After, and heals by itself', async () => {
