@@ -28,9 +28,9 @@ return redis.call('ZCARD', KEYS[1])`;
 /**
  * Brings a search index of the earlier model (a sorted set per word, written by the create
  * script) into the current one: every entry it lists goes into the queue that SearchIndexer
- * empties into the word sets, and the earlier list of words goes. EntryIndex runs it at each sweep: during a rolling update, API pods
- * of the earlier version still write sorted sets. One SCAN over the keys when there is nothing to
- * move.
+ * empties into the word sets, and the earlier list of words goes. EntryIndex runs it at each
+ * sweep: during a rolling update, API pods of the earlier version still write sorted sets. One
+ * SCAN over the keys when there is nothing to move.
  */
 @Injectable()
 export class LegacyWordIndex {
