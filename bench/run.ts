@@ -161,25 +161,36 @@ async function startup(redis: RedisPair): Promise<void> {
   targets.push({ target: 'ready within 1 s of spawn', measured: `${ms(median(times.project))} ms`, met: median(times.project) <= 1000 });
 }
 
-async function throughput(servers: Record<ServerName, ApiProcess>): Promise<void> {
+async function throughput(servers: Record<ServerName, ApiProcess>, redis: RedisPair): Promise<void> {
   const loads = { 'GET /api/entries?page=1': LIST, 'POST /api/entries': CREATE };
   progress('warming up (JIT, connections, scripts)');
   for (const load of Object.values(loads)) {
     for (const server of Object.values(servers)) await drive(server.url, load, { seconds: 3 });
   }
   // CPU per request is the server's own cost: unlike req/s it hardly moves when other work shares the machine.
-  const results: Record<string, Record<ServerName, (LoadResult & { cpuUsPerRequest: number })[]>> = {};
+  const results: Record<
+    string,
+    Record<ServerName, (LoadResult & { cpuUsPerRequest: number; redisCpuUs: { primary: number; replica: number } })[]>
+  > = {};
   for (const [endpoint, load] of Object.entries(loads)) {
     results[endpoint] = { project: [], baseline: [], plain: [] };
     for (let round = 1; round <= rounds; round++) {
       // Alternating A B C A B C spreads slow drift and other load on the machine over the servers.
       for (const name of ALL) {
         const cpuBefore = cpuMs(servers[name].child.pid!);
+        const redisBefore = { primary: await redisCpuUs(redis.primary), replica: await redisCpuUs(redis.replica) };
         const result = await drive(servers[name].url, load, { seconds });
         const cpuUsPerRequest = ((cpuMs(servers[name].child.pid!) - cpuBefore) * 1000) / result.requests;
-        results[endpoint][name].push({ ...result, cpuUsPerRequest });
+        // Redis' share of each request, the project's search indexer included: it finishes its batches within 100 ms.
+        await new Promise((r) => setTimeout(r, 100));
+        const redisCpu = {
+          primary: ((await redisCpuUs(redis.primary)) - redisBefore.primary) / result.requests,
+          replica: ((await redisCpuUs(redis.replica)) - redisBefore.replica) / result.requests,
+        };
+        results[endpoint][name].push({ ...result, cpuUsPerRequest, redisCpuUs: redisCpu });
         progress(
-          `${endpoint} round ${round} ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, CPU ${cpuUsPerRequest.toFixed(0)} µs/request`,
+          `${endpoint} round ${round} ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, CPU ${cpuUsPerRequest.toFixed(0)} µs/request, ` +
+            `Redis ${redisCpu.primary.toFixed(0)} / ${redisCpu.replica.toFixed(0)} µs/request`,
         );
       }
     }
@@ -200,6 +211,7 @@ async function throughput(servers: Record<ServerName, ApiProcess>): Promise<void
         median(byServer[name].map((r) => r.p50)),
         p99(name),
         median(byServer[name].map((r) => r.cpuUsPerRequest)).toFixed(0),
+        `${median(byServer[name].map((r) => r.redisCpuUs.primary)).toFixed(0)} / ${median(byServer[name].map((r) => r.redisCpuUs.replica)).toFixed(0)}`,
         name === 'project' ? ratio.toFixed(2) : '',
         name === 'project' ? plainRatio.toFixed(2) : '',
       ]);
@@ -227,7 +239,17 @@ async function throughput(servers: Record<ServerName, ApiProcess>): Promise<void
   }
   out(
     table(
-      ['endpoint', 'server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/request', 'project/baseline req/s', 'project/plain req/s'],
+      [
+        'endpoint',
+        'server',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'server CPU µs/request',
+        'Redis CPU µs/request (primary / replica)',
+        'project/baseline req/s',
+        'project/plain req/s',
+      ],
       rows,
     ),
   );
@@ -437,7 +459,7 @@ async function main(): Promise<void> {
       await preloadEntries(redis, 1000);
       const both = await startAll(redis);
       servers.push(...Object.values(both));
-      if (only.has('throughput')) await throughput(both);
+      if (only.has('throughput')) await throughput(both, redis);
       if (only.has('soak')) await soak(both.project);
       await stopAll(servers.splice(0));
     }
