@@ -23,7 +23,7 @@ function steps(file: string, heading: string): string[] {
 
 describe.each([
   ['docs/deploy.md', '## Deploy'],
-  ['README.md', '## Deploying in three commands'],
+  ['README.md', '## Deploying'],
 ])('the deploy steps of %s', (file, heading) => {
   it('render the prod overlay when followed exactly, with its password and write-token Secrets', () => {
     const clone = scratch('journal-deploy-steps-');
