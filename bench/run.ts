@@ -13,7 +13,7 @@ import { ApiProcess, imageNodeOptions, passwordFile, redisEnv } from '../test/su
 import { call } from '../test/support/http.js';
 import { freePort } from '../test/support/ports.js';
 import { startRedisPair, type RedisPair } from '../test/support/redis.js';
-import { drive, median, sequentialLatency, type Load, type LoadResult } from './lib/load.js';
+import { CREATE, drive, median, sequentialLatency, TEXT, type Load, type LoadResult } from './lib/load.js';
 import { preloadEntries } from './lib/preload.js';
 import { commandCalls, redisCpuUs, startRoundTripCounter } from './lib/redis-work.js';
 
@@ -60,8 +60,6 @@ const SERVERS: Record<ServerName, string> = {
 };
 
 const LIST: Load = { method: 'GET', path: '/api/entries?page=1' };
-const TEXT = 'A benchmark entry, about as long as a line people write in a journal: today went well.';
-const CREATE: Load = { method: 'POST', path: '/api/entries', body: JSON.stringify({ text: TEXT }) };
 
 const report: string[] = [];
 const data: Record<string, unknown> = {};
@@ -163,6 +161,7 @@ async function startup(redis: RedisPair): Promise<void> {
 
 async function throughput(servers: Record<ServerName, ApiProcess>, redis: RedisPair): Promise<void> {
   const loads = { 'GET /api/entries?page=1': LIST, 'POST /api/entries': CREATE };
+  const redisCpu = async () => ({ primary: await redisCpuUs(redis.primary), replica: await redisCpuUs(redis.replica) });
   progress('warming up (JIT, connections, scripts)');
   for (const load of Object.values(loads)) {
     for (const server of Object.values(servers)) await drive(server.url, load, { seconds: 3 });
@@ -178,19 +177,20 @@ async function throughput(servers: Record<ServerName, ApiProcess>, redis: RedisP
       // Alternating A B C A B C spreads slow drift and other load on the machine over the servers.
       for (const name of ALL) {
         const cpuBefore = cpuMs(servers[name].child.pid!);
-        const redisBefore = { primary: await redisCpuUs(redis.primary), replica: await redisCpuUs(redis.replica) };
+        const redisBefore = await redisCpu();
         const result = await drive(servers[name].url, load, { seconds });
         // Each process's share of the requests, the project's search indexer included: it finishes its batches within 100 ms.
         await new Promise((r) => setTimeout(r, 100));
         const cpuUsPerRequest = ((cpuMs(servers[name].child.pid!) - cpuBefore) * 1000) / result.requests;
-        const redisCpu = {
-          primary: ((await redisCpuUs(redis.primary)) - redisBefore.primary) / result.requests,
-          replica: ((await redisCpuUs(redis.replica)) - redisBefore.replica) / result.requests,
+        const redisAfter = await redisCpu();
+        const redisCpuUs = {
+          primary: (redisAfter.primary - redisBefore.primary) / result.requests,
+          replica: (redisAfter.replica - redisBefore.replica) / result.requests,
         };
-        results[endpoint][name].push({ ...result, cpuUsPerRequest, redisCpuUs: redisCpu });
+        results[endpoint][name].push({ ...result, cpuUsPerRequest, redisCpuUs });
         progress(
           `${endpoint} round ${round} ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, CPU ${cpuUsPerRequest.toFixed(0)} µs/request, ` +
-            `Redis ${redisCpu.primary.toFixed(0)} / ${redisCpu.replica.toFixed(0)} µs/request`,
+            `Redis ${redisCpuUs.primary.toFixed(0)} / ${redisCpuUs.replica.toFixed(0)} µs/request`,
         );
       }
     }

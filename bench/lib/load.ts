@@ -7,6 +7,10 @@ export interface Load {
   body?: string;
 }
 
+/** The benchmarks' entry: about as long as a line people write in a journal (14 distinct words). */
+export const TEXT = 'A benchmark entry, about as long as a line people write in a journal: today went well.';
+export const CREATE: Load = { method: 'POST', path: '/api/entries', body: JSON.stringify({ text: TEXT }) };
+
 export interface LoadResult {
   rps: number;
   requests: number;
