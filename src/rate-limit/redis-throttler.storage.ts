@@ -91,7 +91,10 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private async answer<T>(command: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${HIT_TIMEOUT_MS} ms`)), HIT_TIMEOUT_MS);
+      // After the API's own event loop was held up (a GC pause, a busy machine), timers run before
+      // the socket is read: setImmediate gives an answer that has already arrived its turn first.
+      const giveUp = () => reject(new Error(`no answer within ${HIT_TIMEOUT_MS} ms`));
+      timer = setTimeout(() => setImmediate(giveUp), HIT_TIMEOUT_MS);
     });
     try {
       const result = await Promise.race([command, timeout]);

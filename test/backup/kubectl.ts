@@ -83,7 +83,7 @@ process.exitCode = answer.code;
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
-    return new Promise((done) => child.once('exit', (code) => done({ code, output })));
+    return new Promise((done) => child.once('close', (code) => done({ code, output }))); // 'exit' can come before the last output
   }
 
   private async answer(all: string[], stdin: string): Promise<Answer> {
@@ -189,6 +189,6 @@ process.exitCode = answer.code;
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    return new Promise((done) => child.once('exit', (code) => done({ code: code ?? 1, stdout, stderr })));
+    return new Promise((done) => child.once('close', (code) => done({ code: code ?? 1, stdout, stderr })));
   }
 }

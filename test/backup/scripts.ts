@@ -191,6 +191,7 @@ export class BackupPods {
   }
 }
 
+/** How the command ended and all it printed: 'close', not 'exit', which can come before its output is read. */
 function finish({ child, output }: ReturnType<typeof runCommand>): Promise<Run> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output: output() })));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output: output() })));
 }

@@ -3,11 +3,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { UNAVAILABLE } from '../../web/src/format.js';
 import { repoRoot } from '../support/api.js';
 import { call } from '../support/http.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, openPage as openPageAt } from '../support/browser.js';
 import { waitFor } from '../support/ports.js';
 import { emptyJournal, startWebStack, type WebStack } from './stack.js';
 
@@ -32,16 +32,9 @@ describe('journal page in Chromium', () => {
     await stack?.stop();
   });
 
-  async function openPage(options: { locale?: string; timezoneId?: string; viewport?: { width: number; height: number } } = {}) {
+  async function openPage(options: BrowserContextOptions = {}) {
     await context?.close();
-    context = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC', ...options });
-    page = await context.newPage();
-    pageProblems = [];
-    page.on('pageerror', (error) => pageProblems.push(`uncaught: ${error.message}`));
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/.test(msg.text())) pageProblems.push(`CSP: ${msg.text()}`);
-    });
-    await page.goto(`${stack.url}/`);
+    ({ context, page, problems: pageProblems } = await openPageAt(browser, `${stack.url}/`, options));
     return page;
   }
 
