@@ -55,7 +55,8 @@ export class ApiProcess {
   ) {
     child.stdout?.on('data', (d) => (this.captured += d));
     child.stderr?.on('data', (d) => (this.captured += d));
-    this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
+    // 'close': after the output is read too ('exit' can come first, and a test reads the last line).
+    this.exited = new Promise((r) => child.once('close', (code) => r(code)));
   }
 
   /** Everything it printed so far. */
