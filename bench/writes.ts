@@ -15,7 +15,10 @@ const MAINS: Record<string, string> = {
   project: 'dist/main.js',
 };
 const name = process.argv[2] ?? 'baseline';
-if (!MAINS[name]) throw new Error(`bench:writes: expected one of ${Object.keys(MAINS).join(', ')}, got ${name}`);
+if (!Object.hasOwn(MAINS, name)) {
+  console.error(`bench:writes: the server must be one of ${Object.keys(MAINS).join(', ')}, got "${name}"`);
+  process.exit(2);
+}
 
 const redis = await startRedisPair();
 try {

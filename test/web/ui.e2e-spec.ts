@@ -1,48 +1,29 @@
 // The journal page in a real browser (Debian's Chromium driven by playwright-core) against the
 // local stack: real NGINX, the real API, a real Redis pair. Pages of 3 entries to make paging short.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { BrowserContextOptions, Page } from 'playwright-core';
 import { UNAVAILABLE } from '../../web/src/format.js';
 import { repoRoot } from '../support/api.js';
 import { call } from '../support/http.js';
-import { launchChromium, openPage as openPageAt } from '../support/browser.js';
 import { waitFor } from '../support/ports.js';
-import { emptyJournal, startWebStack, type WebStack } from './stack.js';
+import { useWebSession } from './stack.js';
 
 const SCREENSHOTS = join(repoRoot, 'test-output/screenshots');
 const T = 30_000;
 
 describe('journal page in Chromium', () => {
-  let stack: WebStack;
-  let browser: Browser;
-  let context: BrowserContext;
+  // Each test starts from an empty journal; no page may meet an uncaught error or a CSP refusal.
+  const web = useWebSession({ JOURNAL_ENTRIES: '3' });
   let page: Page;
-  /** Uncaught errors and CSP violations: none may happen in any test. */
-  let pageProblems: string[];
-
-  beforeAll(async () => {
-    stack = await startWebStack({ JOURNAL_ENTRIES: '3' });
-    browser = await launchChromium();
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
-
-  async function openPage(options: BrowserContextOptions = {}) {
-    await context?.close();
-    ({ context, page, problems: pageProblems } = await openPageAt(browser, `${stack.url}/`, options));
-    return page;
-  }
+  const openPage = async (options: BrowserContextOptions = {}) => (page = await web.open('/', options));
 
   /** Adds entries through the API (oldest first), returning them. */
   async function addEntries(...texts: string[]) {
     const entries = [];
     for (const text of texts) {
-      const reply = await call(stack.url, 'POST', '/api/entries', { text });
+      const reply = await call(web.stack.url, 'POST', '/api/entries', { text });
       expect(reply.status).toBe(201);
       entries.push(reply.body as { id: string; text: string; createdAt: string });
     }
@@ -72,13 +53,6 @@ describe('journal page in Chromium', () => {
     });
   }
 
-  // Every test starts from an empty journal, emptied through the API.
-  beforeEach(() => emptyJournal(stack));
-
-  afterEach(() => {
-    expect(pageProblems).toEqual([]);
-  });
-
   it(
     'adds entries, newest first, counting characters like the API',
     async () => {
@@ -98,7 +72,7 @@ describe('journal page in Chromium', () => {
       await page.fill('#entry-text', 'second');
       await page.press('#entry-text', 'Control+Enter');
       await waitForList(['second', '😀 first\nsecond line']);
-      expect((await call(stack.url, 'GET', '/api/entries')).body.total).toBe(2);
+      expect((await call(web.stack.url, 'GET', '/api/entries')).body.total).toBe(2);
     },
     T,
   );
@@ -121,7 +95,7 @@ describe('journal page in Chromium', () => {
       await page.click('#save');
       await page.locator('#form-error', { hasText: 'text must be valid Unicode' }).waitFor();
       expect(await focused()).toBe('entry-text');
-      expect((await call(stack.url, 'GET', '/api/entries')).body.total).toBe(0);
+      expect((await call(web.stack.url, 'GET', '/api/entries')).body.total).toBe(0);
     },
     T,
   );
@@ -197,7 +171,7 @@ describe('journal page in Chromium', () => {
       expect(await text('#confirm-text')).toBe('delete me');
       await page.click('#confirm-cancel');
       expect(await dialog.isHidden()).toBe(true);
-      expect((await call(stack.url, 'GET', `/api/entries/${second!.id}`)).status).toBe(200);
+      expect((await call(web.stack.url, 'GET', `/api/entries/${second!.id}`)).status).toBe(200);
 
       await page
         .locator('#entries li', { hasText: 'delete me' })
@@ -206,7 +180,7 @@ describe('journal page in Chromium', () => {
       await page.click('#confirm-ok');
       await page.locator('#status', { hasText: 'Entry deleted.' }).waitFor();
       await waitForList(['keep me']);
-      expect((await call(stack.url, 'GET', `/api/entries/${second!.id}`)).status).toBe(404);
+      expect((await call(web.stack.url, 'GET', `/api/entries/${second!.id}`)).status).toBe(404);
       await waitForFocus('entries-heading');
     },
     T,
@@ -300,13 +274,13 @@ describe('journal page in Chromium', () => {
         if (request.method() === 'POST' && request.url().endsWith('/api/entries')) keys.push(request.headers()['idempotency-key']);
       });
       // A hung replica: the entry reaches the primary, but no replica confirms it, so the save gets a 503.
-      stack.redis.replica.pause();
+      web.stack.redis.replica.pause();
       try {
         await page.fill('#entry-text', 'saved once');
         await page.click('#save');
         await page.locator('#form-error', { hasText: UNAVAILABLE }).waitFor();
       } finally {
-        stack.redis.replica.resume();
+        web.stack.redis.replica.resume();
       }
       await page.click('#save');
       await waitForList(['saved once']);
@@ -317,7 +291,7 @@ describe('journal page in Chromium', () => {
       expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
       expect(keys[1]).toBe(keys[0]);
       expect(keys[2]).not.toBe(keys[0]);
-      expect((await call(stack.url, 'GET', '/api/entries')).body.total).toBe(2);
+      expect((await call(web.stack.url, 'GET', '/api/entries')).body.total).toBe(2);
     },
     T,
   );
@@ -331,8 +305,8 @@ describe('journal page in Chromium', () => {
       await waitForList(['survives']);
 
       // SIGTERM: Redis writes its AOF before it exits, so the entry is there after the restart.
-      await stack.redis.replica.stop('SIGTERM');
-      await stack.redis.primary.stop('SIGTERM');
+      await web.stack.redis.replica.stop('SIGTERM');
+      await web.stack.redis.primary.stop('SIGTERM');
 
       await page.fill('#entry-text', 'while Redis is down');
       await page.click('#save');
@@ -344,8 +318,8 @@ describe('journal page in Chromium', () => {
       expect(await page.locator('#entries li').count()).toBe(0);
       await page.screenshot({ path: join(SCREENSHOTS, 'journal-redis-down.png') });
 
-      await stack.redis.primary.start();
-      await stack.redis.replica.start();
+      await web.stack.redis.primary.start();
+      await web.stack.redis.replica.start();
       // The API heals by itself; the reader only presses "Try again".
       await waitFor(
         'the list to come back after "Try again"',
